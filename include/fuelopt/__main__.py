@@ -1,0 +1,3 @@
+from fuelopt.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Failure callbacks and notifiers for on-call; the alert log."""

@@ -1,0 +1,130 @@
+"""Typed configuration: include/config/fuelopt.yaml, overridden by FUELOPT__SECTION__KEY variables.
+
+Every path, connection id, schedule, threshold, horizon, seed and hyper-parameter lives in the
+YAML file. Each section's model sits beside the code that uses it (``fuelopt/<pkg>/settings.py``)
+and is assembled here. Loading validates the whole file: an unknown, missing or mistyped key
+raises :class:`ConfigError` naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from fuelopt.alerts.settings import AlertSettings
+from fuelopt.ml.settings import MlSettings
+from fuelopt.monitor.settings import MonitorSettings
+from fuelopt.optimize.settings import OptimizeSettings
+from fuelopt.quality.settings import QualitySettings
+from fuelopt.settings_base import Section
+from fuelopt.sources.settings import SourceSettings
+from fuelopt.synth.settings import SynthSettings
+from fuelopt.warehouse.settings import WarehouseSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = PROJECT_ROOT / "include" / "config" / "fuelopt.yaml"
+ENV_PREFIX = "FUELOPT__"
+
+
+class ConfigError(ValueError):
+    """The configuration file or an override is wrong; the message names the key and file."""
+
+
+class PathSettings(Section):
+    """Local folders, relative to the repository root unless absolute."""
+
+    airflow_home: Path
+    mlflow_dir: Path
+    data_dir: Path
+    artifacts_dir: Path
+    dbt_project_dir: Path
+    dbt_profiles_dir: Path
+    runbooks_dir: Path
+
+    def resolve(self, name: str) -> Path:
+        """Absolute path of the folder called ``name``."""
+        path = Path(getattr(self, name))
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+class ConnectionIds(Section):
+    """Airflow connection ids; the connections themselves come from the environment."""
+
+    warehouse: str
+    telemetry_api: str
+    operations: str
+    smtp: str
+    slack: str
+
+
+class ScheduleSettings(Section):
+    """Cron or preset schedule of each time-driven DAG."""
+
+    extract_telemetry: str
+    extract_operations: str
+    train_models: str
+    optimize_fleet: str
+    monitor_drift: str
+
+
+class Settings(Section):
+    paths: PathSettings
+    connections: ConnectionIds
+    schedules: ScheduleSettings
+    alerts: AlertSettings
+    warehouse: WarehouseSettings
+    sources: SourceSettings
+    synth: SynthSettings
+    quality: QualitySettings
+    ml: MlSettings
+    optimize: OptimizeSettings
+    monitor: MonitorSettings
+
+
+def _apply_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k]
+        node = data
+        for key in keys[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                raise ConfigError(f"{name}: no section {key!r} to override")
+            node = child
+        node[keys[-1]] = yaml.safe_load(raw) if raw != "" else None
+    return data
+
+
+def load_settings(
+    path: Path | str | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Read, override from the environment and validate the configuration file."""
+    path = Path(path or os.environ.get("FUELOPT_CONFIG") or DEFAULT_CONFIG)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: configuration file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping of sections")
+    data = _apply_overrides(data, dict(os.environ if environ is None else environ))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"key '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, loaded once."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Drift, accuracy against actuals, freshness and alert decisions."""

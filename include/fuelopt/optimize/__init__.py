@@ -1,0 +1,1 @@
+"""MILP fleet assignment (PuLP), greedy dispatch baseline, scenario and plan I/O."""

@@ -1,0 +1,1 @@
+"""Great Expectations gates between warehouse layers; quarantine of bad rows."""

@@ -1,0 +1,1 @@
+"""Extractors for the two source systems (PostgREST telemetry, SQL Server operations)."""

@@ -1,0 +1,1 @@
+"""Deterministic synthetic open-pit mine with a physics-based fuel model."""

@@ -1,0 +1,1 @@
+"""Bulk loaders into the warehouse raw layer, watermarks and load audit."""
