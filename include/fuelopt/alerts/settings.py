@@ -11,5 +11,6 @@ class AlertSettings(Section):
     retry_delay_seconds: PositiveInt
     max_retry_delay_seconds: PositiveInt
     email_to: list[str]
+    slack_channel: str
     runbook_base_url: str
     approved_tags: list[str]
