@@ -1,0 +1,2 @@
+-- Airflow metadata server: a second database for the MLflow tracking server.
+CREATE DATABASE mlflow;

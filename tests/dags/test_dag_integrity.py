@@ -1,0 +1,113 @@
+"""DAG integrity: every DAG in dags/ imports cleanly and carries what on-call needs."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.dags.integrity import dag_problems, load_dagbag
+
+ROOT = Path(__file__).resolve().parents[2]
+DAGS = ROOT / "dags"
+RUNBOOKS = ROOT / "docs" / "runbooks"
+EXPECTED = {
+    "extract_telemetry",
+    "extract_operations",
+    "transform_warehouse",
+    "train_models",
+    "optimize_fleet",
+    "monitor_drift",
+}
+
+
+@pytest.fixture(scope="module")
+def dagbag(airflow_home):
+    return load_dagbag(DAGS)
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_every_dag_file_defines_the_dag_named_after_it(dagbag):
+    files = {p.stem for p in DAGS.glob("*.py") if not p.name.startswith("_")}
+    assert files <= set(dagbag.dag_ids)
+    assert set(dagbag.dag_ids) <= EXPECTED
+
+
+def test_dags_follow_the_rules(dagbag):
+    assert dag_problems(dagbag, RUNBOOKS) == []
+
+
+def test_monitor_runs_every_six_hours(dagbag):
+    if "monitor_drift" not in dagbag.dag_ids:
+        pytest.skip("monitor_drift not in this tree yet")
+    assert dagbag.dags["monitor_drift"].timetable.summary == "0 */6 * * *"
+
+
+GOOD = """
+from airflow.sdk import dag, task
+from fuelopt.dag_defaults import dag_doc, default_args
+
+@dag(schedule=None, catchup=False, max_active_runs=1, tags=["fuelopt"],
+     doc_md=dag_doc("throwaway", "A test DAG."), default_args=default_args())
+def throwaway():
+    @task
+    def hello():
+        return 1
+    hello()
+
+throwaway()
+"""
+
+
+def _folder(tmp_path: Path, source: str, runbook: bool = True) -> tuple[Path, Path]:
+    dags, books = tmp_path / "dags", tmp_path / "runbooks"
+    dags.mkdir()
+    books.mkdir()
+    (dags / "throwaway.py").write_text(textwrap.dedent(source))
+    if runbook:
+        (books / "throwaway.md").write_text("# throwaway\n")
+    return dags, books
+
+
+def test_rules_pass_a_good_dag(tmp_path, airflow_home):
+    dags, books = _folder(tmp_path, GOOD)
+    assert dag_problems(load_dagbag(dags), books) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda s: s.replace("def hello():", "def hello(:"), "import error in throwaway.py"),
+        (lambda s: s + "\nraise RuntimeError('boom')\n", "import error in throwaway.py"),
+        (
+            lambda s: s.replace("default_args=default_args()", "default_args={'retries': 3}"),
+            "throwaway.hello: no owner",
+        ),
+        (
+            lambda s: s.replace("default_args()", "default_args(retries=0)"),
+            "throwaway.hello: retries 0 < 2",
+        ),
+        (
+            lambda s: s.replace("default_args()", "default_args(on_failure_callback=None)"),
+            "throwaway.hello: no on_failure_callback",
+        ),
+        (lambda s: s.replace('tags=["fuelopt"]', 'tags=["adhoc"]'), "tags not approved"),
+        (lambda s: s.replace('tags=["fuelopt"]', "tags=[]"), "throwaway: no tags"),
+        (lambda s: s.replace("catchup=False, ", ""), "@dag without catchup="),
+        (lambda s: s.replace("schedule=None, ", ""), "@dag without schedule="),
+        (lambda s: s.replace("max_active_runs=1, ", ""), "@dag without max_active_runs="),
+    ],
+)
+def test_rules_catch_a_broken_dag(tmp_path, airflow_home, change, expected):
+    dags, books = _folder(tmp_path, change(GOOD))
+    problems = dag_problems(load_dagbag(dags), books)
+    assert any(expected in p for p in problems), problems
+
+
+def test_rules_catch_a_missing_runbook(tmp_path, airflow_home):
+    dags, books = _folder(tmp_path, GOOD, runbook=False)
+    assert dag_problems(load_dagbag(dags), books) == ["throwaway: no runbook runbooks/throwaway.md"]
