@@ -37,11 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; its handler returns the exit code (0 unless it says otherwise)."""
     args = build_parser().parse_args(argv)
+    level = logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Airflow configures logging when first imported (connections): keep our level over it.
+    logging.getLogger("fuelopt").setLevel(level)
     try:
         return int(args.handler(args) or 0)
     except (BadInput, ConfigError) as exc:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import PositiveInt, ValidationError
 
 from fuelopt.alerts.settings import AlertSettings
 from fuelopt.ml.settings import MlSettings
@@ -72,6 +73,18 @@ class ScheduleSettings(Section):
     monitor_drift: str
 
 
+class PipelineSettings(Section):
+    """The main job's synthetic mine and its limits (``fuelopt pipeline``)."""
+
+    seed: int
+    days: PositiveInt
+    trucks: PositiveInt
+    shovels: PositiveInt
+    dumps: PositiveInt
+    start: date
+    dag_timeout_seconds: PositiveInt
+
+
 class Settings(Section):
     paths: PathSettings
     connections: ConnectionIds
@@ -84,6 +97,7 @@ class Settings(Section):
     ml: MlSettings
     optimize: OptimizeSettings
     monitor: MonitorSettings
+    pipeline: PipelineSettings
 
 
 def _apply_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ fi
 # 4. Warehouse (roles, schemas, grants, ops tables) and the local source systems.
 mkdir -p .local/airflow .local/mlflow .local/data .local/artifacts
 fuelopt warehouse init
-if fuelopt --help | grep -q ' sources '; then fuelopt sources init; fi
+fuelopt synth init-sources >/dev/null
 
 # 5. Airflow metadata database.
 airflow db migrate >/dev/null 2>&1 || airflow db migrate

@@ -25,17 +25,19 @@ def record_alert(
     try_number: int | None = None,
     log_url: str | None = None,
     notified_via: list[str] | None = None,
+    event_keys: list[str] | None = None,
     uri: str | None = None,
 ) -> int:
-    """Append one row to ``ops.alert_log``; returns its id."""
+    """Append one row to ``ops.alert_log``; returns its id. ``event_keys`` name the monitoring
+    events the alert announced, so that a repeat within the cooldown is not sent again."""
     from fuelopt.warehouse.db import connect
 
     ops = get_settings().warehouse.schemas.ops
     with connect(uri) as conn:
         row = conn.execute(
             f"""INSERT INTO {ops}.alert_log (kind, severity, dag_id, task_id, run_id, try_number,
-                    message, log_url, runbook, notified_via)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING alert_id""",
+                    message, log_url, runbook, notified_via, event_keys)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING alert_id""",
             (
                 kind,
                 severity,
@@ -47,6 +49,7 @@ def record_alert(
                 log_url,
                 runbook_link(dag_id),
                 notified_via or [],
+                event_keys or [],
             ),
         ).fetchone()
     return int(row[0])

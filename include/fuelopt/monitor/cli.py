@@ -1,7 +1,45 @@
-"""Subcommands of this area (registered by fuelopt.cli)."""
+"""``fuelopt drift``: per-column drift report between two files (CONTRACTS.md §5)."""
+
+from __future__ import annotations
 
 import argparse
+import json
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from fuelopt.errors import BadInput
+    from fuelopt.monitor.drift import compare
+    from fuelopt.monitor.frames import read_frame, write_json
+
+    reference = read_frame(args.reference)
+    current = read_frame(args.current)
+    columns = None
+    if args.columns is not None:
+        columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+        if not columns:
+            raise BadInput("--columns: no column named")
+        for col in columns:
+            for label, path, frame in (
+                ("reference", args.reference, reference),
+                ("current", args.current, current),
+            ):
+                if col not in frame.columns:
+                    raise BadInput(f"{path}: --columns names {col!r}, not a column of the {label}")
+    report = compare(reference, current, columns)
+    write_json(report, args.out)
+    print(json.dumps({"drifted": report["drifted"], "severity": report["severity"]}))
+    return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to the ``fuelopt`` parser."""
+    parser = sub.add_parser(
+        "drift", help="per-column drift (PSI, KS, chi-square) between two windows"
+    )
+    parser.add_argument("--reference", required=True, help="reference window (.csv or .parquet)")
+    parser.add_argument("--current", required=True, help="current window (.csv or .parquet)")
+    parser.add_argument("--out", required=True, help="JSON report to write")
+    parser.add_argument(
+        "--columns", help="comma-separated columns to compare (default: every shared column)"
+    )
+    parser.set_defaults(handler=_drift)

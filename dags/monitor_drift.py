@@ -1,0 +1,108 @@
+"""Every six hours: data and prediction drift, forecast accuracy against actuals, source
+freshness; one on-call message per run and, when decided, a retrain request Asset."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import Param, dag, get_current_context, task
+
+from fuelopt.assets import RETRAIN_REQUEST
+from fuelopt.config import get_settings
+from fuelopt.dag_defaults import dag_doc, default_args
+
+DAG_ID = "monitor_drift"
+
+DOC = """
+### monitor_drift
+Writes one row per check and column to `ops.drift_checks` (read by BI as `marts.fct_drift_checks`):
+- **data_drift**: the last hours of `features.cycle_features` against the champion cycle model's
+  training profile (or, with no champion, the preceding days of the warehouse): PSI, KS /
+  chi-square with Holm correction; **prediction_drift** of the champion's predictions;
+- **accuracy**: tracked demand forecasts (`ops.predictions`) against `marts.fct_fuel_daily`,
+  MAPE degradation per horizon against the champion's validation;
+- **freshness**: minutes since the newest raw telemetry and operations rows.
+
+Then decides a retrain (sustained drift or degraded accuracy, behind a circuit breaker, logged in
+`ops.retrain_requests`), emits `request.retrain` only when accepted, and sends one message
+summarising every new event (repeats within the cooldown are not re-sent).
+Params: `force_retrain`, `block_retrain`.
+"""
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule=get_settings().schedules.monitor_drift,
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    doc_md=dag_doc(DAG_ID, DOC),
+    tags=["fuelopt", "monitor"],
+    params={
+        "force_retrain": Param(False, type="boolean", description="request a retrain now"),
+        "block_retrain": Param(False, type="boolean", description="never request one this run"),
+    },
+)
+def monitor_drift() -> None:
+    @task
+    def data_drift() -> dict:
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        return jobs.run_data_drift(ctx["run_id"], jobs.as_of(ctx))
+
+    @task
+    def accuracy() -> dict:
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        return jobs.run_accuracy(ctx["run_id"], jobs.as_of(ctx))
+
+    @task
+    def freshness() -> dict:
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        return jobs.run_freshness(ctx["run_id"], jobs.as_of(ctx))
+
+    @task(trigger_rule="all_done")
+    def decide_retrain() -> dict:
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        params = ctx["params"]
+        return jobs.run_retrain_decision(
+            ctx["run_id"],
+            force=bool(params["force_retrain"]),
+            block=bool(params["block_retrain"]),
+        )
+
+    @task(outlets=[RETRAIN_REQUEST])
+    def request_retrain(decision: dict) -> dict:
+        """Emits the Asset on success only: a skipped task emits no Asset event."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if not decision["accepted"]:
+            raise AirflowSkipException(decision["blocked_by"] or "no reason to retrain")
+        ctx = get_current_context()
+        ctx["outlet_events"][RETRAIN_REQUEST].extra = {
+            "run_id": ctx["run_id"],
+            "reason": decision["reason"],
+        }
+        return decision
+
+    @task(trigger_rule="all_done")
+    def send_alerts() -> dict:
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        return jobs.run_alerts(ctx["run_id"], ctx)
+
+    decision = decide_retrain()
+    [data_drift(), accuracy(), freshness()] >> decision
+    request_retrain(decision)
+    decision >> send_alerts()
+
+
+monitor_drift()

@@ -1,0 +1,126 @@
+"""Rows of ``ops.drift_checks`` (one per check, subject and column) and warehouse reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from fuelopt.config import get_settings
+
+CHECK_TYPES = ("data_drift", "prediction_drift", "accuracy", "freshness")
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    check_type: str
+    subject: str
+    column_name: str
+    metric: str
+    value: float | None
+    threshold: float | None
+    drift: bool
+    severity: str
+    p_value: float | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def ops_table(name: str) -> str:
+    return f"{get_settings().warehouse.schemas.ops}.{name}"
+
+
+def query_frame(conn: psycopg.Connection, sql: str, params: Any = None) -> pd.DataFrame:
+    """A query's result as a DataFrame (column names from the cursor)."""
+    cur = conn.execute(sql, params)
+    columns = [d.name for d in cur.description or []]
+    frame = pd.DataFrame(cur.fetchall(), columns=columns)
+    for col in frame.select_dtypes(include="object").columns:
+        first = frame[col].dropna()
+        if len(first) and isinstance(first.iloc[0], Decimal):  # SQL numeric -> float
+            frame[col] = frame[col].astype(float)
+    return frame
+
+
+def table_exists(conn: psycopg.Connection, qualified: str) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (qualified,)).fetchone()[0]
+
+
+def write_checks(
+    conn: psycopg.Connection,
+    run_id: str,
+    check_type: str,
+    rows: list[CheckRow],
+    checked_at: datetime,
+) -> int:
+    """Replace this run's rows of ``check_type`` (idempotent re-runs); returns rows written."""
+    table = ops_table("drift_checks")
+    conn.execute(f"DELETE FROM {table} WHERE run_id = %s AND check_type = %s", (run_id, check_type))
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"""INSERT INTO {table} (checked_at, run_id, check_type, subject, column_name, metric,
+                    value, threshold, p_value, drift, severity, details)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [
+                (
+                    checked_at,
+                    run_id,
+                    r.check_type,
+                    r.subject,
+                    r.column_name,
+                    r.metric,
+                    r.value,
+                    r.threshold,
+                    r.p_value,
+                    r.drift,
+                    r.severity,
+                    json.dumps(r.details, default=str, allow_nan=False),
+                )
+                for r in rows
+            ],
+        )
+    return len(rows)
+
+
+def read_checks(conn: psycopg.Connection, run_id: str) -> list[CheckRow]:
+    """Every check row of one run."""
+    cur = conn.execute(
+        f"""SELECT check_type, subject, column_name, metric, value, threshold, drift, severity,
+                   p_value, details
+            FROM {ops_table("drift_checks")} WHERE run_id = %s
+            ORDER BY check_type, subject, column_name, metric""",
+        (run_id,),
+    )
+    return [CheckRow(*row[:9], details=row[9] or {}) for row in cur.fetchall()]
+
+
+def as_dict(row: CheckRow) -> dict[str, Any]:
+    return asdict(row)
+
+
+def sustained_columns(
+    conn: psycopg.Connection, check_type: str, runs: int, floor: str
+) -> list[str]:
+    """``subject.column`` flagged at ``floor`` or worse in each of the last ``runs`` runs of
+    ``check_type`` (the current run included once written)."""
+    from fuelopt.monitor.drift import SEVERITY_ORDER
+
+    floors = list(SEVERITY_ORDER[SEVERITY_ORDER.index(floor) :])
+    table = ops_table("drift_checks")
+    cur = conn.execute(
+        f"""WITH recent AS (
+                SELECT run_id FROM {table} WHERE check_type = %s
+                GROUP BY run_id ORDER BY max(checked_at) DESC LIMIT %s)
+            SELECT column_name FROM {table}
+            WHERE check_type = %s AND run_id IN (SELECT run_id FROM recent)
+              AND drift AND severity = ANY(%s)
+            GROUP BY column_name
+            HAVING count(DISTINCT run_id) = %s AND (SELECT count(*) FROM recent) = %s
+            ORDER BY column_name""",
+        (check_type, runs, check_type, floors, runs, runs),
+    )
+    return [row[0] for row in cur.fetchall()]

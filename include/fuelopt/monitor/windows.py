@@ -1,0 +1,59 @@
+"""The current window (the last hours of the cycle feature frame) and the reference window.
+
+The current window ends at the newest row at or before the run's data interval end ("as of"):
+a scheduled run sees the latest hours, a backfill sees the hours it is about, and a warehouse
+whose data stopped arriving is still checked on its last hours (freshness reports the gap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+import psycopg
+
+from fuelopt.config import get_settings
+from fuelopt.monitor.champion import Champion, reference_profile
+from fuelopt.monitor.checks import query_frame, table_exists
+
+
+@dataclass(frozen=True)
+class Windows:
+    reference: pd.DataFrame
+    current: pd.DataFrame
+    reference_source: str  # "champion:<name>@v<version>" or "warehouse:<days>d"
+    current_start: datetime | None
+    current_end: datetime | None
+
+
+def features_table() -> str:
+    settings = get_settings()
+    return f"{settings.warehouse.schemas.features}.{settings.monitor.window.table}"
+
+
+def load_windows(conn: psycopg.Connection, as_of: datetime, champion: Champion | None) -> Windows:
+    """Current window from the warehouse; reference from the champion, else the warehouse."""
+    cfg = get_settings().monitor.window
+    table, ts = features_table(), cfg.time_column
+    if not table_exists(conn, table):
+        raise RuntimeError(f"{table} does not exist: has transform_warehouse (dbt) run?")
+    end = conn.execute(f"SELECT max({ts}) FROM {table} WHERE {ts} <= %s", (as_of,)).fetchone()[0]
+    if end is None:
+        empty = query_frame(conn, f"SELECT * FROM {table} WHERE false")
+        return Windows(empty, empty, "none", None, None)
+    start = end - timedelta(hours=cfg.current_hours)
+    current = query_frame(
+        conn, f"SELECT * FROM {table} WHERE {ts} > %s AND {ts} <= %s", (start, end)
+    )
+    reference = reference_profile(champion) if champion else None
+    if reference is not None:
+        source = f"champion:{champion.label}"
+    else:
+        reference = query_frame(
+            conn,
+            f"SELECT * FROM {table} WHERE {ts} > %s AND {ts} <= %s",
+            (start - timedelta(days=cfg.reference_days), start),
+        )
+        source = f"warehouse:{cfg.reference_days:g}d"
+    return Windows(reference, current, source, start, end)
