@@ -11,7 +11,9 @@ export FUELOPT_ADMIN_URL="${FUELOPT_ADMIN_URL:-postgresql://postgres@$PGHOST:$PG
 export AIRFLOW_CONN_FUELOPT_WAREHOUSE="${AIRFLOW_CONN_FUELOPT_WAREHOUSE:-postgresql://fuelopt_loader@$PGHOST:$PGPORT/fuelopt}"
 # Stand-in for SQL Server on the local default: a PostgreSQL database with the same tables.
 export AIRFLOW_CONN_FUELOPT_SQLSERVER="${AIRFLOW_CONN_FUELOPT_SQLSERVER:-postgresql://fuelopt_loader@$PGHOST:$PGPORT/fuelopt_ops}"
-# Stand-in for PostgREST on the local default (tests/support/postgrest_standin.py serves it).
+# Stand-in for PostgREST on the local default: `fuelopt pipeline` serves it, or run
+# python -m fuelopt.sources.postgrest_standin --db-url "$FUELOPT_TELEMETRY_DB_URL" --port 3300
+# A bearer token goes in the connection's password: http://:TOKEN@host:port
 export AIRFLOW_CONN_FUELOPT_POSTGREST="${AIRFLOW_CONN_FUELOPT_POSTGREST:-http://127.0.0.1:3300}"
 # Telemetry database behind the PostgREST stand-in.
 export FUELOPT_TELEMETRY_DB_URL="${FUELOPT_TELEMETRY_DB_URL:-postgresql://fuelopt_loader@$PGHOST:$PGPORT/fuelopt_telemetry}"

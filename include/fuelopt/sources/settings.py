@@ -1,7 +1,64 @@
-"""Configuration of the sources package (section `sources` of include/config/fuelopt.yaml)."""
+"""Configuration of the sources package (section ``sources`` of include/config/fuelopt.yaml)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, Field
 
 from fuelopt.settings_base import Section
 
 
+class RetrySettings(Section):
+    """Retries of transient source failures: exponential backoff with full jitter (tenacity)."""
+
+    attempts: int = Field(ge=1)
+    initial_seconds: float = Field(gt=0)
+    max_seconds: float = Field(gt=0)
+
+
+class PostgrestSettings(Section):
+    """Telemetry over PostgREST (connection id: ``connections.telemetry_api``)."""
+
+    table: str
+    page_size: int = Field(ge=1)
+    count_exact: bool
+    timeout_seconds: float = Field(gt=0)
+    lookback_hours: int = Field(ge=0)
+    retry: RetrySettings
+
+
+class OperationsTable(Section):
+    """One SQL Server table: incremental on ``watermark_column``, or a full snapshot when null."""
+
+    watermark_column: str | None
+
+
+class OperationsSettings(Section):
+    """Operations records from SQL Server (connection id: ``connections.operations``)."""
+
+    db_schema: str
+    chunk_rows: int = Field(ge=1)
+    lookback_hours: int = Field(ge=0)
+    tables: dict[str, OperationsTable]
+
+
+class StandinSettings(Section):
+    """The dev-only PostgREST stand-in (fuelopt.sources.postgrest_standin)."""
+
+    db_schema: str
+    bind_address: str
+    port: int = Field(ge=1, le=65535)
+    max_rows: int | None = Field(ge=1)
+
+
+class ExtractDagSettings(Section):
+    """Settings shared by the extract_telemetry and extract_operations DAGs."""
+
+    start_date: AwareDatetime
+    max_active_runs: int = Field(ge=1)
+
+
 class SourceSettings(Section):
-    """Filled in by the sources work; every key must also be in fuelopt.yaml."""
+    dags: ExtractDagSettings
+    postgrest: PostgrestSettings
+    operations: OperationsSettings
+    standin: StandinSettings

@@ -1,0 +1,104 @@
+"""Operations records from SQL Server: SQLAlchemy Core queries, chunked server-side reads.
+
+The connection ``connections.operations`` is ``mssql`` in production (``MsSqlHook``, pymssql)
+and ``postgres`` locally, where a PostgreSQL database with the same ``dbo`` tables stands in
+for SQL Server (``PostgresHook``). Queries are SQLAlchemy Core expressions, never strings, so the
+same query compiles to T-SQL and to PostgreSQL. Rows are read with a streaming cursor and
+``fetchmany`` in chunks of ``sources.operations.chunk_rows``: memory stays flat.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from fuelopt.sources.tables import OPERATIONS_COLUMNS, column_kind
+
+log = logging.getLogger(__name__)
+
+_TYPES: dict[str, sa.types.TypeEngine] = {
+    "timestamp": sa.DateTime(timezone=True),
+    "date": sa.Date(),
+    "float": sa.Float(),
+    "string": sa.String(64),
+}
+# Stable order inside one watermark value (the natural key of each table).
+KEYS = {
+    "equipment": ("equipment_id",),
+    "haul_cycles": ("cycle_id",),
+    "fuel_dispatch": ("dispatch_id",),
+    "shift_plan": ("shift_date", "shift", "shovel_id"),
+}
+
+
+def source_table(name: str, schema: str) -> sa.Table:
+    """The SQLAlchemy description of one operations source table (CONTRACTS.md §1)."""
+    if name not in OPERATIONS_COLUMNS:
+        raise ValueError(f"unknown operations table {name!r}; one of {sorted(OPERATIONS_COLUMNS)}")
+    columns = [sa.Column(c, _TYPES[column_kind(c)]) for c in OPERATIONS_COLUMNS[name]]
+    return sa.Table(name, sa.MetaData(schema=schema), *columns)
+
+
+def build_query(
+    name: str,
+    schema: str,
+    watermark_column: str | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> sa.Select:
+    """``SELECT`` of one table: ``since <= watermark < until`` when given, in a stable order."""
+    table = source_table(name, schema)
+    query = sa.select(*table.columns)
+    if watermark_column is not None:
+        column = table.c[watermark_column]
+        if since is not None:
+            query = query.where(column >= sa.bindparam("since", since, type_=column.type))
+        if until is not None:
+            query = query.where(column < sa.bindparam("until", until, type_=column.type))
+        query = query.order_by(column)
+    query = query.order_by(*(table.c[k] for k in KEYS[name] if k != watermark_column))
+    if limit is not None:
+        query = query.limit(limit)
+    if offset is not None:
+        query = query.offset(offset)
+    return query
+
+
+def compile_sql(query: sa.Select, dialect: str, server_version: tuple[int, ...] = (16,)) -> str:
+    """The SQL text of ``query`` for ``mssql`` (SQL Server ``server_version``, 16 = 2022) or
+    ``postgresql``; for tests and on-call."""
+    from sqlalchemy.dialects import mssql, postgresql
+
+    if dialect == "mssql":
+        compiler = mssql.dialect()
+        compiler.server_version_info = server_version
+        compiler._setup_version_attributes()  # OFFSET ... FETCH from SQL Server 2012 on
+    else:
+        compiler = postgresql.dialect()
+    return str(query.compile(dialect=compiler))
+
+
+def engine_for(conn_id: str) -> Engine:
+    """A SQLAlchemy engine from the connection's own hook (MsSqlHook or PostgresHook)."""
+    from airflow.sdk import Connection
+
+    hook = Connection.get(conn_id).get_hook()
+    if not hasattr(hook, "get_sqlalchemy_engine"):
+        raise ValueError(f"connection {conn_id!r} is not a SQL connection ({type(hook).__name__})")
+    return hook.get_sqlalchemy_engine()
+
+
+def iter_chunks(engine: Engine, query: sa.Select, chunk_rows: int) -> Iterator[list[tuple]]:
+    """Rows of ``query`` in lists of at most ``chunk_rows``, read with a streaming cursor."""
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows).execute(
+            query
+        )
+        while chunk := result.fetchmany(chunk_rows):
+            yield [tuple(row) for row in chunk]

@@ -1,0 +1,119 @@
+"""The raw loaders on the real local PostgreSQL: COPY path and the portable SQLAlchemy path
+(the one a SQL Server warehouse uses, with fast_executemany there); and the SQL Server reader
+against a real SQL Server when FUELOPT_MSSQL_URL is set."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from fuelopt.sources.tables import OPERATIONS_COLUMNS, TELEMETRY_COLUMNS
+from fuelopt.warehouse.loader import Interval, load_interval
+from tests.support.sources import T0, operations_rows, telemetry_rows
+
+pytestmark = pytest.mark.integration
+END = T0 + timedelta(hours=2)
+
+
+def pages(rows, size=50):
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def table_count(uri: str, table: str) -> int:
+    with psycopg.connect(uri) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_failure_mid_stream_rolls_back_the_whole_load(warehouse_uri):
+    rows = telemetry_rows(minutes=120)
+    load_interval("truck_telemetry", TELEMETRY_COLUMNS, pages(rows), source="test",
+                  interval=Interval("ts", T0, END))  # fmt: skip
+
+    def broken():
+        yield rows[:100]
+        raise RuntimeError("source died on page 2")
+
+    with pytest.raises(RuntimeError, match="page 2"):
+        load_interval("truck_telemetry", TELEMETRY_COLUMNS, broken(), source="test",
+                      interval=Interval("ts", T0, END))  # fmt: skip
+    assert table_count(warehouse_uri, "raw.truck_telemetry") == len(rows)
+    assert table_count(warehouse_uri, "ops.load_audit") == 1
+
+
+def test_backfill_of_old_data_does_not_lower_the_watermark(warehouse_uri):
+    late = telemetry_rows(start=T0 + timedelta(days=1), minutes=10)
+    early = telemetry_rows(minutes=10)
+    day2 = T0 + timedelta(days=1)
+    load_interval("truck_telemetry", TELEMETRY_COLUMNS, [late], source="test",
+                  interval=Interval("ts", day2, day2 + timedelta(hours=1)))  # fmt: skip
+    load_interval("truck_telemetry", TELEMETRY_COLUMNS, [early], source="test",
+                  interval=Interval("ts", T0, END))  # fmt: skip
+    with psycopg.connect(warehouse_uri) as conn:
+        mark = conn.execute("SELECT value FROM ops.watermarks").fetchone()[0]
+    assert mark == max(r[1] for r in late)
+
+
+def test_sqlalchemy_loader_replaces_interval_and_audits(warehouse_uri):
+    from fuelopt.warehouse.sqlalchemy_loader import bulk_engine, load_interval_sqlalchemy
+
+    cycles = operations_rows(days=1)["haul_cycles"]
+    engine = bulk_engine(warehouse_uri.replace("postgresql://", "postgresql+psycopg://", 1))
+    end = T0 + timedelta(days=1, hours=1)
+    try:
+        for _ in range(2):
+            result = load_interval_sqlalchemy(
+                engine, "haul_cycles", OPERATIONS_COLUMNS["haul_cycles"], pages(cycles),
+                source="sqlserver", interval=Interval("dump_end", T0, end),
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    assert result.rows_loaded == len(cycles) and result.rows_replaced == len(cycles)
+    assert table_count(warehouse_uri, "raw.haul_cycles") == len(cycles)
+    assert table_count(warehouse_uri, "ops.load_audit") == 2
+    with psycopg.connect(warehouse_uri) as conn:
+        mark = conn.execute("SELECT value FROM ops.watermarks").fetchone()[0]
+    assert mark == max(r[5] for r in cycles)
+
+
+@pytest.mark.sqlserver
+@pytest.mark.skipif(not os.environ.get("FUELOPT_MSSQL_URL"), reason="FUELOPT_MSSQL_URL not set")
+def test_reader_against_real_sql_server():
+    """FUELOPT_MSSQL_URL: a SQLAlchemy URL (mssql+pymssql://user:pw@host:1433/db) of a scratch
+    database; the test creates and drops its own schema."""
+    import sqlalchemy as sa
+
+    from fuelopt.config import PROJECT_ROOT
+    from fuelopt.sources.sqlserver import build_query, iter_chunks
+
+    engine = sa.create_engine(os.environ["FUELOPT_MSSQL_URL"])
+    schema = f"fo_test_{os.getpid()}"
+    ddl = (PROJECT_ROOT / "include/sql/sqlserver/10_operations.sql").read_text()
+    data = operations_rows(days=1)["haul_cycles"]
+    cols = OPERATIONS_COLUMNS["haul_cycles"]
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            conn.exec_driver_sql(ddl.replace("dbo.", f"{schema}.").replace("N'dbo", f"N'{schema}"))
+            naive = [
+                tuple(v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v
+                      for v in row)
+                for row in data
+            ]  # fmt: skip
+            table = sa.table("haul_cycles", *(sa.column(c) for c in cols), schema=schema)
+            conn.execute(sa.insert(table), [dict(zip(cols, r, strict=True)) for r in naive])
+        since = datetime(2026, 1, 5, 6)
+        query = build_query("haul_cycles", schema, "dump_end", since, since + timedelta(hours=6))
+        got = [row for chunk in iter_chunks(engine, query, 7) for row in chunk]
+        want = sorted((r for r in naive if since <= r[5] < since + timedelta(hours=6)),
+                      key=lambda r: (r[5], r[0]))  # fmt: skip
+        assert [r[0] for r in got] == [r[0] for r in want]
+    finally:
+        with engine.begin() as conn:
+            for name in ("shift_plan", "fuel_dispatch", "haul_cycles", "equipment"):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.{name}")
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema}")
+        engine.dispose()

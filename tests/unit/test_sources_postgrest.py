@@ -1,0 +1,99 @@
+"""Page parsing, error messages and window rules of the telemetry extractor (no network)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from fuelopt.errors import BadInput
+from fuelopt.sources.extract import parse_timestamp, resolve_window
+from fuelopt.sources.postgrest import MalformedPage, _describe_error, _parse_page, _total
+from fuelopt.sources.tables import TELEMETRY_COLUMNS
+
+ROW = {
+    "truck_id": "T01",
+    "ts": "2026-01-05T00:00:00+00:00",
+    "fuel_rate_lph": 120.5,
+    "engine_load_pct": 60.0,
+    "speed_kmh": 22.0,
+    "payload_t": 210.0,
+    "grade_pct": 8.0,
+    "status": "hauling",
+}
+
+
+def response(body: bytes, status: int = 200, content_range: str | None = "0-0/*"):
+    """A real requests.Response carrying what a server sent."""
+    resp = requests.Response()
+    resp.status_code, resp._content, resp.reason = status, body, "Reason"
+    if content_range is not None:
+        resp.headers["Content-Range"] = content_range
+    return resp
+
+
+def test_rows_come_back_in_contract_order_ignoring_extra_columns():
+    body = json.dumps([{**ROW, "ingested_at": "x"}]).encode()
+    assert _parse_page(1, response(body)) == [tuple(ROW[c] for c in TELEMETRY_COLUMNS)]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_range", "message"),
+    [
+        (b"[{", "0-0/*", r"page 4: invalid JSON"),
+        (b'{"a": 1}', "0-0/*", r"page 4: expected a JSON array, got dict"),
+        (json.dumps([ROW, {k: v for k, v in ROW.items() if k != "grade_pct"}]).encode(),
+         "0-1/*", r"page 4 row 1: missing column 'grade_pct'"),
+        (b"[1]", "0-0/*", r"page 4 row 0: not a JSON object"),
+        (json.dumps([ROW]).encode(), "0-4/*", r"page 4: 1 rows in the body but Content-Range"),
+    ],
+)  # fmt: skip
+def test_malformed_pages_name_page_row_and_column(body, content_range, message):
+    with pytest.raises(MalformedPage, match=message):
+        _parse_page(4, response(body, content_range=content_range))
+
+
+def test_empty_page_has_star_range_and_a_missing_header_is_tolerated():
+    assert _parse_page(1, response(b"[]", content_range="*/0")) == []
+    assert len(_parse_page(1, response(json.dumps([ROW]).encode(), content_range=None))) == 1
+
+
+def test_error_quotes_postgrest_code_message_details_and_hint():
+    body = {"code": "PGRST100", "message": "failed to parse filter", "details": "unexpected x",
+            "hint": "use gte"}  # fmt: skip
+    text = _describe_error(response(json.dumps(body).encode(), status=400))
+    assert text == "400 PGRST100: failed to parse filter (unexpected x; hint: use gte)"
+    assert _describe_error(response(b"<html>bad gateway", status=404)).startswith("404 Reason")
+
+
+def test_total_from_content_range():
+    assert _total("0-24/3573458") == 3573458
+    assert _total("0-24/*") is None and _total("*/0") == 0 and _total(None) is None
+
+
+H = timedelta(hours=1)
+T = datetime(2026, 1, 5, 10, tzinfo=UTC)
+
+
+def test_scheduled_window_looks_back_and_catches_up_from_an_old_watermark():
+    kw = {"since": None, "until": None, "lookback": 3 * H}
+    assert resolve_window(T, T + H, watermark=None, **kw) == (T - 3 * H, T + H)
+    assert resolve_window(T, T + H, watermark=T - H, **kw) == (T - 3 * H, T + H)
+    assert resolve_window(T, T + H, watermark=T - 30 * H, **kw) == (T - 30 * H, T + H)
+
+
+def test_manual_window_wins_and_empty_window_is_bad_input():
+    kw = {"lookback": 3 * H, "watermark": T - 30 * H}
+    assert resolve_window(T, T + H, since=T - 48 * H, until=T, **kw) == (T - 48 * H, T)
+    with pytest.raises(BadInput, match="since/until: empty window"):
+        resolve_window(T, T + H, since=T, until=T, **kw)
+
+
+def test_parse_timestamp_assumes_utc_and_names_the_field():
+    assert parse_timestamp("2026-01-05T10:00:00", "--since") == T
+    assert parse_timestamp("2026-01-05T12:00:00+02:00", "--since") == T
+    assert parse_timestamp("2026-01-05T10:00:00Z", "--since") == T
+    with pytest.raises(BadInput, match="--until: not an ISO 8601 timestamp"):
+        parse_timestamp("tomorrow", "--until")
