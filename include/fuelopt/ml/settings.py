@@ -1,7 +1,93 @@
 """Configuration of the ml package (section `ml` of include/config/fuelopt.yaml)."""
 
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
 from fuelopt.settings_base import Section
 
 
+class WalkForwardSettings(Section):
+    """Expanding-window, rolling-origin validation: first cutoff after ``initial_days``, a new
+    cutoff every ``step_days``, each fold tested on the next ``test_days``."""
+
+    initial_days: int = Field(gt=0)
+    step_days: int = Field(gt=0)
+    test_days: int = Field(gt=0)
+    max_folds: int = Field(gt=0)
+    # When the data span is too short for one day-based fold: block folds on the row order.
+    fallback_initial_fraction: float = Field(gt=0, lt=1)
+    fallback_folds: int = Field(gt=0)
+
+
+class PhysicsSettings(Section):
+    """Constants of the physics baseline and features (REFERENCES.md, "Haul-truck fuel")."""
+
+    gravity_m_s2: float = Field(gt=0)
+    nominal_empty_mass_t: float = Field(gt=0)
+    rolling_resistance: dict[str, float]
+    default_rolling_resistance: float = Field(gt=0)
+
+
+class CycleModelSettings(Section):
+    """Cycle fuel model: XGBoost hyper-parameters and sanity bounds (litres per cycle)."""
+
+    target: str
+    time_column: str
+    numeric_features: list[str]
+    categorical_features: list[str]
+    xgb_params: dict[str, float | int | str]
+    num_boost_round: int = Field(gt=0)
+    # Below this many rows XGBoost runs on one thread (faster on small data, shared cores).
+    single_thread_below_rows: int = Field(ge=0)
+    min_rows: int = Field(gt=0)
+    min_fuel_l: float = Field(ge=0)
+    max_fuel_l: float = Field(gt=0)
+    reference_sample_rows: int = Field(gt=0)
+    walk_forward: WalkForwardSettings
+    physics: PhysicsSettings
+
+
+class DemandModelSettings(Section):
+    """Fuel demand forecast: direct multi-horizon XGBoost with conformal intervals."""
+
+    horizons: list[int]
+    lags: list[int]
+    level_window_days: int = Field(gt=0)
+    min_history_days: int = Field(gt=0)
+    min_train_rows: int = Field(gt=0)
+    min_calibration_residuals: int = Field(gt=0)
+    exogenous: list[str]
+    xgb_params: dict[str, float | int | str]
+    num_boost_round: int = Field(gt=0)
+    max_daily_factor: float = Field(gt=1)
+    walk_forward: WalkForwardSettings
+
+    @model_validator(mode="after")
+    def _positive(self) -> DemandModelSettings:
+        if not self.horizons or min(self.horizons) < 1 or not self.lags or min(self.lags) < 1:
+            raise ValueError("horizons and lags must be non-empty lists of positive days")
+        return self
+
+
+class PromotionSettings(Section):
+    """Champion/challenger gate: a challenger must beat the champion by ``margin_pct`` on MAE
+    measured on the same latest ``compare_folds`` walk-forward folds."""
+
+    margin_pct: float = Field(ge=0)
+    compare_folds: int = Field(gt=0)
+    champion_alias: str
+    challenger_alias: str
+
+
 class MlSettings(Section):
-    """Filled in by the ml work; every key must also be in fuelopt.yaml."""
+    cycle_model_name: str
+    demand_model_name: str
+    experiment_name: str
+    # Artifacts folder name next to a local (sqlite) tracking store.
+    artifacts_subdir: str
+    seed: int
+    cycle: CycleModelSettings
+    demand: DemandModelSettings
+    promotion: PromotionSettings
+    feature_tables: dict[str, str]

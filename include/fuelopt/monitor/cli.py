@@ -8,8 +8,8 @@ import json
 
 def _drift(args: argparse.Namespace) -> int:
     from fuelopt.errors import BadInput
+    from fuelopt.frames import read_frame, write_json
     from fuelopt.monitor.drift import compare
-    from fuelopt.monitor.frames import read_frame, write_json
 
     reference = read_frame(args.reference)
     current = read_frame(args.current)

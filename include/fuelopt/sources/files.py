@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from fuelopt.errors import BadInput
+from fuelopt.frames import atomic_path
 from fuelopt.sources.tables import column_kind
 
 FORMATS = (".csv", ".parquet")
@@ -58,9 +57,8 @@ def write_pages(
     If anything fails (the source, a page), the temp file is removed and ``path`` is untouched.
     """
     check_out_path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     rows = 0
-    try:
+    with atomic_path(path) as tmp:
         if path.suffix.lower() == ".csv":
             with tmp.open("w", newline="") as handle:
                 writer = csv.writer(handle)
@@ -78,9 +76,4 @@ def write_pages(
                     rows += len(page)
                 if rows == 0:
                     writer.write_table(schema.empty_table())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
     return rows

@@ -6,7 +6,6 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from fuelopt.frames import atomic_path
 from fuelopt.synth.generate import COLUMNS, OPERATION_TABLES, generate_operations, iter_telemetry
 from fuelopt.synth.ground_truth import truth
 from fuelopt.synth.spec import MineSpec
@@ -34,20 +34,9 @@ TELEMETRY_SCHEMA = pa.schema(
 )
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary path renamed to ``path`` on success, removed on failure."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """One table to ``path`` (format from the extension), byte-for-byte reproducible."""
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
@@ -151,7 +140,7 @@ def write_mine(
     facts["defect_counts"]["truck_telemetry"] = dict(sorted(defects.items()))
     summary["rows"]["truck_telemetry"] = rows
     if out_dir is not None:
-        with _atomic(out_dir / "truth.json") as tmp:
+        with atomic_path(out_dir / "truth.json") as tmp:
             tmp.write_text(json.dumps(facts, indent=2, sort_keys=True) + "\n")
         summary["out"] = str(out_dir)
     summary["loaded"] = load

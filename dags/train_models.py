@@ -1,0 +1,110 @@
+"""Weekly, or when monitoring asks: retrain the cycle fuel model and the fuel demand forecast,
+gate each challenger against its champion, and issue the tracked 7/15/30-day forecasts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
+
+from fuelopt.assets import CHAMPION_MODEL, RETRAIN_REQUEST
+from fuelopt.config import get_settings
+from fuelopt.dag_defaults import dag_doc, default_args
+
+DAG_ID = "train_models"
+SETTINGS = get_settings()
+
+DOC = """
+### train_models
+Reads `features.cycle_features` and `features.daily_site_features`, validates them, then for each
+model: walk-forward validation against its baselines, final fit, one MLflow run (params, metrics,
+walk-forward table, importance and residual plots, model card, `reference/cycle_features.parquet`),
+a new registered version aliased `challenger`. The gate scores the challenger and the current
+`@champion` on the same latest folds and moves `champion` only when the challenger is better by
+`ml.promotion.margin_pct` and passes the sanity checks (no NaN, physical bounds); otherwise the
+version is tagged `validation_status=rejected` with the reason. Finally the demand champion's
+7/15/30-day forecasts go to `ops.predictions` (replaced, not duplicated, on a re-run).
+Emits `model.cycle_fuel.champion` only when the cycle model's champion alias moved.
+"""
+
+
+def _run_tags() -> dict[str, str]:
+    ctx = get_current_context()
+    return {"airflow_dag_id": DAG_ID, "airflow_run_id": ctx["run_id"]}
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(SETTINGS.schedules.train_models, timezone="UTC"),
+        assets=RETRAIN_REQUEST,
+    ),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    doc_md=dag_doc(DAG_ID, DOC),
+    tags=["fuelopt", "ml"],
+)
+def train_models() -> None:
+    @task
+    def validate_features() -> dict:
+        from fuelopt.ml import training
+
+        return training.validate_inputs()
+
+    @task
+    def train_cycle_model() -> dict:
+        from fuelopt.ml import training
+
+        return training.train_cycle_challenger(training.load_cycles(), _run_tags())
+
+    @task
+    def gate_cycle_model(challenger: dict) -> dict:
+        from fuelopt.ml import training
+
+        return training.gate_cycle(training.load_cycles(), challenger)
+
+    @task(outlets=[CHAMPION_MODEL])
+    def publish_champion(decision: dict) -> dict:
+        """Emits the Asset only when the alias moved: a skipped task emits no Asset event."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if not decision["promoted"]:
+            raise AirflowSkipException(f"champion unchanged: {decision['reason']}")
+        get_current_context()["outlet_events"][CHAMPION_MODEL].extra = {
+            "version": decision["version"],
+            "previous": decision["previous"],
+        }
+        return decision
+
+    @task
+    def train_demand_model() -> dict:
+        from fuelopt.ml import training
+
+        return training.train_demand_challenger(training.load_daily(), _run_tags())
+
+    @task
+    def gate_demand_model(challenger: dict) -> dict:
+        from fuelopt.ml import training
+
+        return training.gate_demand(training.load_daily(), challenger)
+
+    @task
+    def issue_forecasts(decision: dict) -> dict:
+        from fuelopt.ml import training
+
+        ctx = get_current_context()
+        # Asset-triggered runs have no logical date: their run_after identifies the run.
+        issued_at = ctx.get("data_interval_end") or ctx["dag_run"].run_after
+        return training.issue_forecasts(training.load_daily(), issued_at, ctx["run_id"])
+
+    checked = validate_features()
+    cycle = train_cycle_model()
+    demand = train_demand_model()
+    checked >> [cycle, demand]
+    publish_champion(gate_cycle_model(cycle))
+    issue_forecasts(gate_demand_model(demand))
+
+
+train_models()

@@ -1,0 +1,79 @@
+"""Reading and writing the command line's files: ``.csv`` or ``.parquet`` by extension, JSON
+reports; every write is atomic (a temporary file renamed into place)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from fuelopt.errors import BadInput
+
+SUFFIXES = (".csv", ".parquet")
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise BadInput(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; use .csv or .parquet"
+        )
+    return suffix
+
+
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """A ``.csv`` or ``.parquet`` file as a DataFrame; ``BadInput`` naming the file otherwise."""
+    path = Path(path)
+    suffix = _suffix(path)
+    if not path.is_file():
+        raise BadInput(f"{path}: file not found")
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except Exception as exc:
+        raise BadInput(f"{path}: cannot be read as {suffix[1:]}: {exc}") from None
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; renamed to ``path`` on success, else removed,
+    so that a reader never sees a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file, then rename it to ``path``."""
+    with atomic_path(path) as tmp:
+        write(tmp)
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` as CSV or Parquet by the extension of ``path``."""
+    if _suffix(Path(path)) == ".csv":
+        write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False))
+    else:
+        write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_json(payload: dict[str, Any], path: str | Path) -> None:
+    """Write ``payload`` as indented JSON (no NaN)."""
+    text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+    write_atomically(path, lambda tmp: tmp.write_text(text))

@@ -1,0 +1,104 @@
+"""The cycle fuel model as an MLflow "model from code": preprocessing + XGBoost booster.
+
+Self-contained on purpose (only numpy, pandas, xgboost, mlflow): MLflow copies this file into the
+saved model, so ``mlflow.pyfunc.load_model(DIR)`` works where the fuelopt package is not
+installed. Training (fuelopt.ml.cycle_model) imports :func:`engineer` from here, so the features a
+model is trained on and the features it is served with are built by the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def engineer(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
+    """Model matrix of a raw cycle frame: numeric columns coerced (missing -> NaN), physics terms
+    (work against grade and rolling resistance, hours moving and queuing), and categoricals with
+    the training categories (an unseen value becomes missing, which XGBoost routes natively)."""
+    n = len(frame)
+    out = {}
+    for col in meta["numeric_features"]:
+        values = frame[col] if col in frame.columns else pd.Series(np.nan, index=frame.index)
+        out[col] = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    phys = meta["physics"]
+    g = float(phys["gravity_m_s2"])
+    empty_t = float(phys["nominal_empty_mass_t"])
+    if "road_condition" in frame.columns:
+        road = frame["road_condition"].astype("string").str.strip().str.lower()
+        rr = road.map(phys["rolling_resistance"]).astype(float)
+        rr = rr.fillna(float(phys["default_rolling_resistance"])).to_numpy()
+    else:
+        rr = np.full(n, float(phys["default_rolling_resistance"]))
+
+    def col(name: str) -> np.ndarray:
+        return out[name] if name in out else np.full(n, np.nan)
+
+    payload, loaded_km = col("payload_t"), col("loaded_distance_km")
+    empty_km, rise, fall = col("empty_distance_km"), col("rise_m"), col("fall_m")
+    queue, speed = col("queue_min"), col("avg_speed_kmh")
+    loaded_t = empty_t + np.nan_to_num(payload)
+    # Mechanical work in MJ: t * 1000 kg * g * m / 1e6 = t * g * m / 1000.
+    out["grade_work_mj"] = loaded_t * g * np.nan_to_num(rise) / 1000.0
+    # The empty return climbs back the loaded leg's descent.
+    out["empty_climb_mj"] = empty_t * g * np.nan_to_num(fall) / 1000.0
+    out["rolling_work_mj"] = (
+        g * rr * (loaded_t * np.nan_to_num(loaded_km) + empty_t * np.nan_to_num(empty_km))
+    )
+    out["physics_work_mj"] = out["grade_work_mj"] + out["empty_climb_mj"] + out["rolling_work_mj"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moving_h = (np.nan_to_num(loaded_km) + np.nan_to_num(empty_km)) / np.where(
+            speed > 0, speed, np.nan
+        )
+    out["moving_h"] = moving_h
+    out["queue_h"] = queue / 60.0
+    out["rolling_resistance"] = rr
+    matrix = pd.DataFrame(out, index=frame.index)
+    for name, categories in meta["categories"].items():
+        values = (
+            frame[name].astype("string").str.strip()
+            if name in frame.columns
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+        matrix[name] = pd.Categorical(values, categories=categories)
+    return matrix[meta["model_features"]]
+
+
+def physics_design(matrix: pd.DataFrame) -> np.ndarray:
+    """Columns of the physics baseline: work (MJ), hours moving, hours queuing (idle burn)."""
+    cols = [matrix["physics_work_mj"], matrix["moving_h"], matrix["queue_h"]]
+    return np.column_stack([np.nan_to_num(c.to_numpy(dtype=float)) for c in cols])
+
+
+try:
+    import mlflow
+    from mlflow.pyfunc import PythonModel
+except ImportError:  # training without mlflow never needs the wrapper
+    PythonModel = object  # type: ignore[assignment,misc]
+
+
+class CycleFuelModel(PythonModel):
+    """pyfunc: ``predict(frame)`` -> litres per row (columns beyond the features are ignored)."""
+
+    def load_context(self, context) -> None:
+        import xgboost as xgb
+
+        with open(context.artifacts["meta"]) as fh:
+            self.meta = json.load(fh)
+        self.booster = xgb.Booster()
+        self.booster.load_model(context.artifacts["booster"])
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
+        import xgboost as xgb
+
+        frame = pd.DataFrame(model_input)
+        matrix = engineer(frame.reset_index(drop=True), self.meta)
+        pred = self.booster.predict(xgb.DMatrix(matrix, enable_categorical=True))
+        return np.clip(pred.astype(float), float(self.meta.get("min_fuel_l", 0.0)), None)
+
+
+if __name__ != "fuelopt.ml.cycle_pyfunc" and PythonModel is not object:
+    mlflow.models.set_model(CycleFuelModel())

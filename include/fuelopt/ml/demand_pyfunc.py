@@ -1,0 +1,160 @@
+"""The fuel demand forecast as an MLflow "model from code": direct multi-horizon XGBoost on
+lag/calendar/plan features with conformal intervals, or seasonal naive where data are short.
+
+Self-contained (numpy, pandas, xgboost, mlflow only) so the saved model loads without fuelopt.
+Training (fuelopt.ml.demand) imports the feature code from here. ``predict(daily)`` takes the
+history (``date``, ``fuel_l``, optional exogenous columns) and returns, for each horizon h, the
+forecast of day ``last date + h``: ``horizon_days, target_date, pred, lo80, hi80, lo95, hi95``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FORECAST_COLUMNS = ["horizon_days", "target_date", "pred", "lo80", "hi80", "lo95", "hi95"]
+QUANTILES = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
+
+
+def to_daily(frame: pd.DataFrame, exogenous: list[str]) -> pd.DataFrame:
+    """One row per calendar day (gaps become missing), sorted, up to the last day with fuel."""
+    df = frame.copy()
+    df["date"] = pd.to_datetime(df["date"]).dt.tz_localize(None).dt.normalize()
+    cols = ["fuel_l", *[c for c in exogenous if c in df.columns]]
+    for c in cols:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    df = df.groupby("date", sort=True)[cols].sum(min_count=1)
+    last = df["fuel_l"].last_valid_index()
+    df = df.loc[:last]
+    full = pd.date_range(df.index.min(), df.index.max(), freq="D", name="date")
+    df = df.reindex(full)
+    for c in exogenous:
+        if c not in df.columns:
+            df[c] = np.nan
+    return df[["fuel_l", *exogenous]]
+
+
+def _rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
+    return pd.Series(values).rolling(window, min_periods=max(1, window // 2)).mean().to_numpy()
+
+
+def snaive_values(y: np.ndarray, origins: np.ndarray, h: int) -> np.ndarray:
+    """Seasonal naive: the same weekday in the last week observed at the origin."""
+    src = origins + h - 7 * math.ceil(h / 7)
+    out = np.full(len(origins), np.nan)
+    ok = (src >= 0) & (src < len(y))
+    out[ok] = y[src[ok]]
+    return out
+
+
+def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any]):
+    """Features at each origin position (data up to the origin only) and the level they are
+    scaled by; the model predicts ``fuel(origin + h) / level``."""
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    window = int(meta["level_window_days"])
+    level = _rolling_mean(y, window)[origins]
+    feats: dict[str, np.ndarray] = {}
+    for lag in meta["lags"]:
+        src = origins - lag + 1
+        vals = np.where(src >= 0, y[np.clip(src, 0, None)], np.nan)
+        feats[f"lag{lag}"] = vals / level
+    feats["snaive"] = snaive_values(y, origins, h) / level
+    weeks = [snaive_values(y, origins - 7 * k, h) for k in range(4)]
+    feats["snaive_mean4"] = np.nanmean(np.vstack(weeks), axis=0) / level if weeks else np.nan
+    feats["level_trend"] = level / _rolling_mean(y, 4 * window)[origins]
+    for col in meta["exogenous"]:
+        x = daily[col].to_numpy(dtype=float)
+        xm = _rolling_mean(x, window)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            feats[f"{col}_ratio"] = x[origins] / xm[origins]
+            feats[f"{col}_per_level"] = xm[origins] / level
+    target_dates = daily.index[0] + pd.to_timedelta(origins + h, unit="D")
+    feats["target_dow"] = np.asarray(target_dates.dayofweek, dtype=float)
+    feats["target_dom"] = np.asarray(target_dates.day, dtype=float)
+    return pd.DataFrame(feats), level
+
+
+def interval_frame(pred: np.ndarray, q: dict[str, float]) -> dict[str, np.ndarray]:
+    """Intervals from log-ratio residual quantiles, forced into lo95 ≤ lo80 ≤ pred ≤ hi80 ≤ hi95."""
+    lo80 = np.minimum(pred * np.exp(q["lo80"]), pred)
+    lo95 = np.minimum(pred * np.exp(q["lo95"]), lo80)
+    hi80 = np.maximum(pred * np.exp(q["hi80"]), pred)
+    hi95 = np.maximum(pred * np.exp(q["hi95"]), hi80)
+    return {"lo80": lo80, "hi80": hi80, "lo95": lo95, "hi95": hi95}
+
+
+def predict_horizon(daily, origins, h, spec, booster, meta) -> np.ndarray:
+    """Point forecasts of ``origin + h`` for each origin (XGBoost ratio x level, or snaive)."""
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    base = snaive_values(y, origins, h)
+    level = _rolling_mean(y, int(meta["level_window_days"]))[origins]
+    base = np.where(np.isfinite(base), base, level)
+    if spec["kind"] == "xgboost" and booster is not None:
+        import xgboost as xgb
+
+        x, level = design(daily, origins, h, meta)
+        pred = booster.predict(xgb.DMatrix(x[spec["features"]])) * level
+        pred = np.where(np.isfinite(pred), pred, base)
+    else:
+        pred = base
+    return np.clip(pred, 0.0, None)
+
+
+def forecast(daily_frame: pd.DataFrame, meta: dict[str, Any], boosters: dict) -> pd.DataFrame:
+    """The forecast frame for every horizon in ``meta`` from the end of the given history."""
+    daily = to_daily(daily_frame, meta["exogenous"])
+    origin = np.array([len(daily) - 1])
+    rows = []
+    for h_text, spec in meta["horizons"].items():
+        h = int(h_text)
+        pred = predict_horizon(daily, origin, h, spec, boosters.get(h), meta)
+        band = interval_frame(pred, spec["quantiles"])
+        rows.append(
+            {
+                "horizon_days": h,
+                "target_date": (daily.index[-1] + pd.Timedelta(days=h)).date(),
+                "pred": float(pred[0]),
+                **{k: float(v[0]) for k, v in band.items()},
+            }
+        )
+    return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
+
+
+def load_boosters(folder: str | Path, meta: dict[str, Any]) -> dict[int, Any]:
+    import xgboost as xgb
+
+    boosters = {}
+    for h_text, spec in meta["horizons"].items():
+        if spec["kind"] == "xgboost":
+            b = xgb.Booster()
+            b.load_model(str(Path(folder) / spec["file"]))
+            boosters[int(h_text)] = b
+    return boosters
+
+
+try:
+    import mlflow
+    from mlflow.pyfunc import PythonModel
+except ImportError:  # training without mlflow never needs the wrapper
+    PythonModel = object  # type: ignore[assignment,misc]
+
+
+class DemandForecastModel(PythonModel):
+    """pyfunc: ``predict(daily history)`` -> one forecast row per horizon."""
+
+    def load_context(self, context) -> None:
+        folder = Path(context.artifacts["model_dir"])
+        self.meta = json.loads((folder / "meta.json").read_text())
+        self.boosters = load_boosters(folder, self.meta)
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        return forecast(pd.DataFrame(model_input), self.meta, self.boosters)
+
+
+if __name__ != "fuelopt.ml.demand_pyfunc" and PythonModel is not object:
+    mlflow.models.set_model(DemandForecastModel())

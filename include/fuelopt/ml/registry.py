@@ -1,0 +1,170 @@
+"""MLflow tracking and registry: experiment set-up, model saving, aliases champion/challenger,
+promotion and rollback. Aliases and version tags only, never the deprecated stages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fuelopt.config import get_settings
+from fuelopt.errors import BadInput
+
+PREVIOUS_CHAMPION_TAG = "previous_champion"
+STATUS_TAG = "validation_status"
+REASON_TAG = "validation_reason"
+
+
+def tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` (local default set by include/scripts/env.sh)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        raise RuntimeError("MLFLOW_TRACKING_URI is not set (source include/scripts/env.sh)")
+    return uri
+
+
+def artifact_location(uri: str) -> str | None:
+    """Artifacts folder next to a SQLite store (``<db dir>/<artifacts_subdir>``); None lets the
+    server (http) or a file store decide."""
+    if not uri.startswith("sqlite:"):
+        return None
+    db_path = Path(uri.split(":///", 1)[1].split("?", 1)[0]) if ":///" in uri else Path("mlflow.db")
+    folder = db_path.resolve().parent / get_settings().ml.artifacts_subdir
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.as_uri()
+
+
+def setup_experiment(name: str | None = None) -> str:
+    """Point MLflow at the tracking store and return the experiment id (created with its
+    artifact location beside the store, never ./mlruns)."""
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    name = name or get_settings().ml.experiment_name
+    exp = mlflow.get_experiment_by_name(name)
+    exp_id = (
+        exp.experiment_id
+        if exp is not None
+        else mlflow.create_experiment(name, artifact_location=artifact_location(uri))
+    )
+    mlflow.set_experiment(experiment_id=exp_id)
+    return exp_id
+
+
+def client():
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri())
+
+
+def save_model_dir(code: Path, artifacts: dict[str, str], out_dir: Path, pip: list[str]) -> None:
+    """Save a models-from-code pyfunc to ``out_dir``, replacing an earlier MLflow model there."""
+    import mlflow
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and out_dir.is_file():
+        raise BadInput(f"{out_dir}: is a file, not a model directory")
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "MLmodel").exists():
+        raise BadInput(f"{out_dir}: exists, is not empty and is not an MLflow model")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        target = staging / "model"
+        mlflow.pyfunc.save_model(
+            path=str(target), python_model=str(code), artifacts=artifacts, pip_requirements=pip
+        )
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        target.rename(out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def log_model(code: Path, artifacts: dict[str, str], registered_name: str, pip: list[str]):
+    """Log a models-from-code pyfunc in the active run and register it; returns the version."""
+    import mlflow
+
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(code),
+        artifacts=artifacts,
+        pip_requirements=pip,
+        registered_model_name=registered_name,
+    )
+    return info.registered_model_version
+
+
+def alias_version(name: str, alias: str) -> str | None:
+    """The version an alias points to, or None."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client().get_model_version_by_alias(name, alias).version)
+    except MlflowException:
+        return None
+
+
+def version_tags(name: str, version: str) -> dict[str, str]:
+    return dict(client().get_model_version(name, str(version)).tags)
+
+
+def tag_version(name: str, version: str, tags: dict[str, Any]) -> None:
+    c = client()
+    for key, value in tags.items():
+        c.set_model_version_tag(name, str(version), key, str(value))
+
+
+def promote(name: str, version: str, reason: str) -> dict[str, Any]:
+    """Point ``champion`` at ``version``; the version remembers the champion it replaced."""
+    promo = get_settings().ml.promotion
+    c = client()
+    try:
+        c.get_model_version(name, str(version))
+    except Exception:
+        raise BadInput(f"--name/--version: no model version {name} v{version}") from None
+    previous = alias_version(name, promo.champion_alias)
+    if previous == str(version):
+        return {"name": name, "champion": str(version), "previous": previous, "moved": False}
+    tags = {STATUS_TAG: "promoted", REASON_TAG: reason}
+    if previous is not None:
+        tags[PREVIOUS_CHAMPION_TAG] = previous
+    tag_version(name, version, tags)
+    c.set_registered_model_alias(name, promo.champion_alias, str(version))
+    return {"name": name, "champion": str(version), "previous": previous, "moved": True}
+
+
+def latest_version(name: str) -> str:
+    versions = client().search_model_versions(f"name = '{name}'")
+    if not versions:
+        raise BadInput(f"--name: no registered model called {name!r}")
+    return str(max(int(v.version) for v in versions))
+
+
+def rollback(name: str, reason: str) -> dict[str, Any]:
+    """Move ``champion`` back to the champion before the current one, recording why."""
+    promo = get_settings().ml.promotion
+    current = alias_version(name, promo.champion_alias)
+    if current is None:
+        raise BadInput(f"--name: {name!r} has no {promo.champion_alias} to roll back")
+    previous = version_tags(name, current).get(PREVIOUS_CHAMPION_TAG)
+    if not previous:
+        raise BadInput(f"--name: {name} v{current} has no previous champion to roll back to")
+    tag_version(
+        name, current, {STATUS_TAG: "rolled_back", REASON_TAG: reason, "rolled_back_to": previous}
+    )
+    tag_version(name, previous, {"restored_from": current, REASON_TAG: f"rollback: {reason}"})
+    client().set_registered_model_alias(name, promo.champion_alias, previous)
+    return {"name": name, "champion": previous, "rolled_back_from": current, "reason": reason}
+
+
+def load_alias(name: str, alias: str):
+    """The pyfunc model behind ``models:/name@alias``, or None when the alias is not set."""
+    import mlflow
+
+    if alias_version(name, alias) is None:
+        return None
+    mlflow.set_tracking_uri(tracking_uri())
+    return mlflow.pyfunc.load_model(f"models:/{name}@{alias}")

@@ -1,0 +1,144 @@
+"""Champion/challenger gate, promotion and rollback on a real MLflow store in tmp_path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fuelopt.cli import main
+from fuelopt.config import get_settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def mlflow_store(tmp_path, monkeypatch):
+    """A fresh SQLite tracking store; artifacts beside it."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def cycles() -> pd.DataFrame:
+    from fuelopt.ml.cycle_model import validate_frame
+    from fuelopt.ml.sample_data import cycle_frame
+    from fuelopt.synth import MineSpec, generate_operations
+
+    ops = generate_operations(MineSpec(seed=3, days=36, trucks=6, shovels=3, dumps=2, clean=True))
+    return validate_frame(cycle_frame(ops), get_settings().ml.cycle, "synth")
+
+
+def _train(frame, rounds: int, monkeypatch) -> dict:
+    from fuelopt.ml import training
+
+    monkeypatch.setenv("FUELOPT__ML__CYCLE__NUM_BOOST_ROUND", str(rounds))
+    get_settings.cache_clear()
+    challenger = training.train_cycle_challenger(frame, {"test": "registry"})
+    return training.gate_cycle(frame, challenger)
+
+
+def test_gate_promotes_better_rejects_worse_and_rollback_restores(
+    mlflow_store, cycles, monkeypatch
+):
+    import mlflow
+
+    from fuelopt.ml import registry
+
+    name = get_settings().ml.cycle_model_name
+    first = _train(cycles, 4, monkeypatch)  # weak, but the first champion
+    assert first["promoted"] and first["previous"] is None
+    better = _train(cycles, 60, monkeypatch)
+    assert better["promoted"], better["reason"]
+    assert better["challenger_mae"] < better["champion_mae"]
+    assert registry.alias_version(name, "champion") == better["version"]
+    worse = _train(cycles, 4, monkeypatch)
+    assert not worse["promoted"]
+    assert registry.alias_version(name, "champion") == better["version"]
+    assert registry.alias_version(name, "challenger") == worse["version"]
+    tags = registry.version_tags(name, worse["version"])
+    assert (
+        tags["validation_status"] == "rejected" and "not 1.0% better" in tags["validation_reason"]
+    )
+
+    # the artifacts went next to the store, never to ./mlruns
+    assert (mlflow_store / "artifacts").is_dir() and not (mlflow_store / "mlruns").exists()
+    run = mlflow.get_run(registry.version_tags(name, better["version"])["run_id"])
+    assert run.data.metrics["cv_mae_l"] < run.data.metrics["physics_mae_l"]
+    files = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)}
+    assert {"model_card.md", "walk_forward.csv", "feature_importance.png"} <= files
+    ref = mlflow.artifacts.download_artifacts(
+        run_id=run.info.run_id, artifact_path="reference/cycle_features.parquet"
+    )
+    assert len(pd.read_parquet(ref)) == min(
+        len(cycles), get_settings().ml.cycle.reference_sample_rows
+    )
+
+    sample = cycles.drop(columns=["fuel_l"]).head(20)
+    v1 = mlflow.pyfunc.load_model(f"models:/{name}/{first['version']}").predict(sample)
+    assert main(["model", "rollback", "--name", name, "--reason", "bad plans"]) == 0
+    assert registry.alias_version(name, "champion") == first["version"]
+    champion = mlflow.pyfunc.load_model(f"models:/{name}@champion").predict(sample)
+    np.testing.assert_allclose(champion, v1)
+    rolled = registry.version_tags(name, better["version"])
+    assert (
+        rolled["validation_status"] == "rolled_back" and rolled["validation_reason"] == "bad plans"
+    )
+
+
+def test_cli_promote_and_rollback(mlflow_store, cycles, monkeypatch, capsys):
+    from fuelopt.ml import registry
+
+    name = get_settings().ml.cycle_model_name
+    a = _train(cycles, 4, monkeypatch)["version"]
+    b = _train(cycles, 4, monkeypatch)["version"]  # same quality: rejected by the margin
+    assert registry.alias_version(name, "champion") == a
+    capsys.readouterr()
+    assert main(["model", "promote", "--name", name, "--version", b]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"name": name, "champion": b, "previous": a, "moved": True}
+    assert main(["model", "rollback", "--name", name]) == 0
+    assert registry.alias_version(name, "champion") == a
+    # a has no previous champion: nothing to roll back to (exit 2, one line)
+    assert main(["model", "rollback", "--name", name]) == 2
+    assert "no previous champion" in capsys.readouterr().err
+    assert main(["model", "promote", "--name", name, "--version", "99"]) == 2
+    assert main(["model", "promote", "--name", "nope"]) == 2
+
+
+def test_sanity_failure_rejects_even_a_better_model(mlflow_store, cycles, monkeypatch):
+    from fuelopt.ml import registry, training
+
+    assert training.cycle_sanity(np.array([100.0, np.nan])) == ["1 NaN/inf predictions"]
+    assert "outside" in training.cycle_sanity(np.array([100.0, 1e6]))[0]
+    assert training.cycle_sanity(np.array([100.0, 150.0])) == []
+    name = get_settings().ml.cycle_model_name
+    v = _train(cycles, 4, monkeypatch)["version"]
+    decision = training._decide(name, v, None, 1.0, 2.0, ["1 NaN/inf predictions"])
+    assert not decision["promoted"]
+    assert registry.version_tags(name, v)["validation_status"] == "rejected"
+
+
+def test_gate_compares_on_folds_the_champion_never_saw(mlflow_store, monkeypatch):
+    """Of the latest folds, only those after the champion's data window are compared (both
+    models out of sample); here one of the two latest folds is older than that window's end."""
+    from fuelopt.ml import registry
+    from fuelopt.ml.cycle_model import validate_frame
+    from fuelopt.ml.sample_data import cycle_frame
+    from fuelopt.synth import MineSpec, generate_operations
+
+    ops = generate_operations(MineSpec(seed=5, days=50, trucks=4, shovels=2, dumps=2, clean=True))
+    cycles = validate_frame(cycle_frame(ops), get_settings().ml.cycle, "synth")
+    name = get_settings().ml.cycle_model_name
+    start = cycles["load_start"].min().normalize()
+    old = cycles[cycles["load_start"] < start + pd.Timedelta(days=38)]
+    assert _train(old, 40, monkeypatch)["promoted"]
+    second = _train(cycles, 40, monkeypatch)
+    # folds of the full frame: cutoffs at days 28, 35, 42; the champion saw up to day 38
+    assert second["compared_folds"] == [(start + pd.Timedelta(days=42)).isoformat()], second
+    assert registry.alias_version(name, "challenger") == second["version"]
