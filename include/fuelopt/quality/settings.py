@@ -1,7 +1,54 @@
 """Configuration of the quality package (section `quality` of include/config/fuelopt.yaml)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
 from fuelopt.settings_base import Section
 
 
+class PhysicalLimits(Section):
+    """Ranges with physical meaning, shared by the dbt quarantine rules and the GX suites."""
+
+    max_payload_t: float = Field(gt=0)
+    max_cycle_fuel_l: float = Field(gt=0)
+    max_speed_kmh: float = Field(gt=0)
+    max_fuel_rate_lph: float = Field(gt=0)
+    max_engine_load_pct: float = Field(gt=0)
+    max_dispatch_litres: float = Field(gt=0)
+    max_target_t: float = Field(gt=0)
+    max_stationary_load_pct: float = Field(gt=0)
+
+
+class DbtSettings(Section):
+    """How dbt runs: target, threads, incremental look-backs and the docs output folder."""
+
+    target: str
+    threads: int = Field(ge=1, le=16)
+    incremental_lookback_hours: int = Field(ge=0)
+    truck_rolling_days: int = Field(ge=1)
+    forecast_performance_window_days: int = Field(ge=1)
+    docs_dir: Path
+    manifest_path: Path
+    cosmos_profile_schema: str
+
+
+class GateSettings(Section):
+    """Great Expectations gate thresholds between the warehouse layers."""
+
+    max_null_rate: float = Field(ge=0, lt=1)
+    raw_min_in_range_share: float = Field(gt=0, le=1)
+    max_reject_share: float = Field(ge=0, lt=1)
+    raw_max_staleness_hours: float = Field(gt=0)
+    min_rows: int = Field(ge=0)
+
+
 class QualitySettings(Section):
-    """Filled in by the quality work; every key must also be in fuelopt.yaml."""
+    """Limits, dbt run settings, GX gates and where GX data docs are built."""
+
+    limits: PhysicalLimits
+    dbt: DbtSettings
+    gates: GateSettings
+    data_docs_dir: Path

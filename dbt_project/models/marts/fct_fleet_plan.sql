@@ -1,0 +1,21 @@
+{{ config(materialized='view') }}
+{#- Fleet plans written by optimize_fleet (ops.fleet_plan): a view, always fresh. -#}
+select
+    p.plan_id,
+    p.shift_date,
+    p.shift,
+    p.truck_id,
+    p.shovel_id,
+    p.dump_id,
+    p.cycles,
+    p.predicted_fuel_l,
+    p.status,
+    p.objective_fuel_l,
+    p.baseline_fuel_l,
+    p.saving_pct,
+    p.gap_pct,
+    p.solve_seconds,
+    p.fuel_source,
+    p.created_at,
+    p.run_id
+from {{ source('ops', 'fleet_plan') }} p

@@ -1,0 +1,1 @@
+"""dbt transforms of the warehouse: invocation helpers and the Cosmos rendering configuration."""

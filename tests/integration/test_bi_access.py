@@ -1,0 +1,73 @@
+"""bi_reader, logged in as itself, reads every mart and nothing in raw, cleansed, features, ops."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import yaml
+
+from fuelopt.config import get_settings
+from fuelopt.synth import MineSpec
+from fuelopt.transform.dbt_run import project_dir, run_dbt
+from tests.support.raw_data import MineData, load_mine_days
+
+MARTS = [
+    "dim_equipment",
+    "fct_haul_cycles",
+    "fct_fuel_daily",
+    "fct_fleet_plan",
+    "fct_fuel_forecast",
+    "fct_model_performance",
+    "fct_drift_checks",
+]
+FORBIDDEN = [
+    "raw.haul_cycles",
+    "raw.truck_telemetry",
+    "cleansed.stg_operations__haul_cycles",
+    "features.cycle_features",
+    "ops.rejects",
+    "ops.predictions",
+    "ops.dq_results",
+]
+
+
+def _as_role(uri: str, role: str) -> str:
+    parts = urlsplit(uri)
+    netloc = f"{role}@{parts.hostname}:{parts.port or 5432}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def test_bi_reader_reads_every_mart_and_nothing_else(warehouse_uri, tmp_path):
+    mine = MineData.generate(MineSpec(seed=3, days=2, trucks=3, shovels=2, dumps=1))
+    load_mine_days(warehouse_uri, mine, range(2))
+    run_dbt(["build"], uri=warehouse_uri, target_path=tmp_path / "target")
+
+    reader = _as_role(warehouse_uri, get_settings().warehouse.roles.bi_reader)
+    with psycopg.connect(reader, autocommit=True) as conn:
+        assert conn.execute("SELECT current_user").fetchone()[0] == "bi_reader"
+        for mart in MARTS:
+            conn.execute(f"SELECT * FROM marts.{mart} LIMIT 1").fetchall()
+        assert conn.execute("SELECT count(*) FROM marts.fct_haul_cycles").fetchone()[0] > 0
+        for relation in FORBIDDEN:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"SELECT 1 FROM {relation} LIMIT 1")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE marts.bi_scratch (x int)")
+        columns = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'marts'"
+        ).fetchall()
+    actual: dict[str, set[str]] = {}
+    for table, column in columns:
+        actual.setdefault(table, set()).add(column)
+    documented = {
+        m["name"]: {c["name"] for c in m["columns"]}
+        for m in yaml.safe_load((project_dir() / "models" / "marts" / "_marts.yml").read_text())[
+            "models"
+        ]
+    }
+    assert set(MARTS) <= set(actual)
+    for mart in MARTS:  # every column BI sees is documented in schema.yml, and nothing more
+        assert actual[mart] == documented[mart], mart

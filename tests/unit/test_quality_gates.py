@@ -1,0 +1,49 @@
+"""Gate summaries and suite definitions (no database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fuelopt.config import get_settings
+from fuelopt.quality.gates import CheckResult, GateReport, observed_text
+from fuelopt.quality.suites import GATES, SUITES, Facts, expectations
+
+
+def test_observed_text_says_how_far_off_a_result_is():
+    text = observed_text(
+        {"unexpected_percent": 12.5, "unexpected_count": 5, "element_count": 40},
+        {"column": "fuel_l", "mostly": 0.95},
+    )
+    assert text == "12.50 % unexpected (5 of 40 rows), allowed 5.00 %"
+    assert observed_text({"observed_value": 7}, {"min_value": 10}) == "observed 7 (min 10)"
+
+
+def test_summary_lists_only_the_failed_expectations():
+    ok = CheckResult("raw_haul_cycles", "raw.haul_cycles", "expect_a", "x", True, "fine")
+    bad = CheckResult("raw_haul_cycles", "raw.haul_cycles", "expect_b", "fuel_l", False, "9 % off")
+    report = GateReport("raw", "r1", [ok, bad], None)
+    assert not report.success
+    assert report.summary() == (
+        "gate 'raw' failed 1 of 2 expectations: raw_haul_cycles: expect_b(fuel_l) 9 % off"
+    )
+    assert GateReport("raw", "r1", [ok], None).summary().startswith("gate 'raw' passed")
+
+
+def test_every_gate_suite_checks_physical_ranges_from_config():
+    cfg = get_settings().quality
+    facts = Facts(now=datetime.now(UTC), audit_rows=10, raw_distinct_keys=10, cleansed_rows=9)
+    for gate, names in GATES.items():
+        for name in names:
+            found = expectations(SUITES[name], facts, cfg)
+            assert found, (gate, name)
+    raw = expectations(SUITES["raw_haul_cycles"], facts, cfg)
+    fuel = [
+        e for e in raw if e.expectation_type == "expect_column_values_to_be_between"
+        and e.column == "fuel_l"
+    ]  # fmt: skip
+    assert fuel and fuel[0].max_value == cfg.limits.max_cycle_fuel_l
+    nulls = [
+        e for e in raw if e.expectation_type == "expect_column_values_to_not_be_null"
+        and e.column == "fuel_l"
+    ]  # fmt: skip
+    assert nulls[0].mostly == 1 - cfg.gates.max_null_rate
