@@ -33,7 +33,6 @@ DAG_ORDER = (
     "optimize_fleet",
     "monitor_drift",
 )
-EXTRACT_DAGS = {"extract_operations", "extract_telemetry"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,16 @@ def prepare_sources(telemetry_uri: str, operations_uri: str) -> dict:
     )
 
 
+def dag_conf(dag_id: str, since: datetime, until: datetime) -> dict:
+    """The trigger conf of each DAG in the main job: extracts read the mine's whole window; the
+    optimiser plans the window's last day shift (the mine's shift plans end with the window)."""
+    if dag_id in {"extract_operations", "extract_telemetry"}:
+        return {"since": since.isoformat(), "until": until.isoformat()}
+    if dag_id == "optimize_fleet":
+        return {"shift_date": (until - timedelta(days=1)).date().isoformat(), "shift": "day"}
+    return {}
+
+
 def window() -> tuple[datetime, datetime]:
     """The synthetic mine's time window, [start, end)."""
     cfg = get_settings().pipeline
@@ -132,8 +141,7 @@ def run_pipeline(log_dir: Path, dags_folder: Path) -> list[DagResult]:
     results: list[DagResult] = []
     with postgrest_standin(telemetry_uri):
         for dag_id in present_dags(dags_folder):
-            conf = {"since": since.isoformat(), "until": until.isoformat()}
-            result = run_dag(dag_id, until, conf if dag_id in EXTRACT_DAGS else {}, log_dir)
+            result = run_dag(dag_id, until, dag_conf(dag_id, since, until), log_dir)
             results.append(result)
             mark = "ok  " if result.ok else "FAIL"
             print(f"{mark} {dag_id:<22} {result.seconds:6.1f}s  {result.log_path}", flush=True)

@@ -1,7 +1,85 @@
 """Configuration of the optimize package (section `optimize` of include/config/fuelopt.yaml)."""
 
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
 from fuelopt.settings_base import Section
 
 
+class SolverSettings(Section):
+    """MILP solver: CBC bundled with PuLP, or HiGHS through highspy."""
+
+    name: Literal["cbc", "highs"]
+    time_limit_seconds: float = Field(gt=0)
+    gap_rel: float = Field(ge=0, lt=1)
+    threads: int = Field(ge=1)
+    # Seconds given to each diagnostic re-solve of an infeasible scenario.
+    diagnose_time_limit_seconds: float = Field(gt=0)
+    # Extra CBC command-line options, e.g. "proximity on" (proximity search: on the bench it finds
+    # incumbents where CBC's defaults found none within the time limit).
+    cbc_options: list[str]
+    # Absolute tolerance of the plan validator on hours and tonnes (float rounding only).
+    tolerance: float = Field(ge=0, le=1e-3)
+
+
+class ShiftSettings(Section):
+    """Shift calendar: two shifts (day, night) of ``shift_hours`` starting at ``day_start_hour``."""
+
+    shift_hours: float = Field(gt=0, le=24)
+    day_start_hour: int = Field(ge=0, le=23)
+
+
+class ScenarioBuildSettings(Section):
+    """How the DAG turns warehouse history into the next shift's scenario."""
+
+    lookback_days: int = Field(ge=1)
+    # A (shovel, dump) pair becomes a route when at least this many recent cycles used it.
+    min_cycles_per_route: int = Field(ge=1)
+    # Truck hours available = shift_hours x this (breaks, refuelling, shift change).
+    truck_availability: float = Field(gt=0, le=1)
+    # Shovel loading capacity: this quantile of observed loads per hour, never below the default.
+    loads_per_h_quantile: float = Field(gt=0, le=1)
+    default_max_loads_per_h: float = Field(gt=0)
+    # Dump capacity per shift (tonnes) when no better figure is known.
+    default_dump_capacity_t: float = Field(gt=0)
+    # Accept at a shovel only the truck models seen loading there recently (else every model).
+    compatibility_from_history: bool
+
+
+class PhysicsFuelSettings(Section):
+    """Fallback litres per cycle when no champion model exists (REFERENCES.md, haul-truck fuel).
+
+    litres = (g x [gross x (rise + rr x loaded_m) + empty x (rr x empty_m)] / efficiency) / MJ per
+    litre + idle_lph x (queue + load/dump) hours.
+    """
+
+    rolling_resistance: float = Field(gt=0, lt=0.2)
+    engine_efficiency: float = Field(gt=0, le=1)
+    diesel_mj_per_l: float = Field(gt=0)
+    idle_lph: float = Field(ge=0)
+    load_dump_min: float = Field(ge=0)
+    # Empty truck mass as a fraction of rated payload (CAT 793F ~ 160 t for 227 t payload).
+    empty_mass_ratio: float = Field(gt=0)
+
+
+class BenchSettings(Section):
+    """bench/milp_scaling.py: generated scenario grid."""
+
+    seed: int
+    trucks: list[int]
+    shovels: list[int]
+    dumps: list[int]
+    target_utilisation: float = Field(gt=0, le=1)
+
+
 class OptimizeSettings(Section):
-    """Filled in by the optimize work; every key must also be in fuelopt.yaml."""
+    solver: SolverSettings
+    shift: ShiftSettings
+    scenario: ScenarioBuildSettings
+    physics: PhysicsFuelSettings
+    bench: BenchSettings
+    # Sub-folder of paths.artifacts_dir for plans, reports and charts.
+    artifacts_subdir: str

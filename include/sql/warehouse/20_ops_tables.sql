@@ -62,8 +62,8 @@ CREATE TABLE IF NOT EXISTS ops.fleet_plan (
     shift_date        date        NOT NULL,
     shift             text        NOT NULL,
     truck_id          text        NOT NULL,
-    shovel_id         text,
-    dump_id           text,
+    shovel_id         text        NOT NULL,  -- '-' when the truck idles
+    dump_id           text        NOT NULL,  -- '-' when the truck idles
     cycles            integer     NOT NULL,
     predicted_fuel_l  double precision NOT NULL,
     status            text        NOT NULL,

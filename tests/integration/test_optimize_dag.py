@@ -1,0 +1,202 @@
+"""optimize_fleet end to end with dag.test() on a real test warehouse (PostgreSQL) and real CBC.
+
+The dbt-built inputs (marts.dim_equipment, cleansed.stg_operations__shift_plan,
+features.cycle_features) are created here from the synthetic mine, with the columns the contract
+gives them; no MLflow champion exists in the test's store, so litres come from physics.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import psycopg
+import pytest
+
+from fuelopt.config import PROJECT_ROOT, get_settings
+
+pytestmark = pytest.mark.integration
+
+CYCLE_COLUMNS = [
+    "cycle_id",
+    "truck_id",
+    "shovel_id",
+    "dump_id",
+    "load_start",
+    "dump_end",
+    "payload_t",
+    "loaded_distance_km",
+    "empty_distance_km",
+    "rise_m",
+    "fall_m",
+    "queue_min",
+    "avg_speed_kmh",
+    "road_condition",
+    "fuel_l",
+    "truck_model",
+    "truck_engine_hours",
+]
+
+
+def _load(conn: psycopg.Connection, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+    cols = ", ".join(f"{c} {t}" for c, t in types.items())
+    conn.execute(f"CREATE TABLE {table} ({cols})")
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(types))})",
+            [
+                tuple(None if pd.isna(v) else v for v in row)
+                for row in frame[list(types)].itertuples(index=False)
+            ],
+        )
+
+
+@pytest.fixture
+def mine(warehouse_uri):
+    """Synthetic mine loaded as the three dbt relations the DAG reads; the last planned shift."""
+    from fuelopt.synth import MineSpec, generate_operations
+
+    ops = generate_operations(MineSpec(seed=7, days=3, trucks=8, shovels=3, dumps=2, clean=True))
+    eq = ops["equipment"]
+    cycles = ops["haul_cycles"].merge(
+        eq[["equipment_id", "model", "engine_hours"]].rename(
+            columns={
+                "equipment_id": "truck_id",
+                "model": "truck_model",
+                "engine_hours": "truck_engine_hours",
+            }
+        ),
+        on="truck_id",
+    )
+    schemas = get_settings().warehouse.schemas
+    num, txt, ts = "double precision", "text", "timestamptz"
+    with psycopg.connect(warehouse_uri) as conn:
+        _load(
+            conn,
+            f"{schemas.marts}.dim_equipment",
+            eq,
+            {
+                "equipment_id": txt,
+                "equipment_type": txt,
+                "model": txt,
+                "capacity_t": num,
+                "engine_hours": num,
+            },
+        )
+        _load(
+            conn,
+            f"{schemas.cleansed}.stg_operations__shift_plan",
+            ops["shift_plan"],
+            {"shift_date": "date", "shift": txt, "shovel_id": txt, "target_t": num},
+        )
+        _load(
+            conn,
+            f"{schemas.features}.cycle_features",
+            cycles,
+            {
+                c: (
+                    ts
+                    if c in ("load_start", "dump_end")
+                    else txt
+                    if c
+                    in (
+                        "cycle_id",
+                        "truck_id",
+                        "shovel_id",
+                        "dump_id",
+                        "road_condition",
+                        "truck_model",
+                    )
+                    else num
+                )
+                for c in CYCLE_COLUMNS
+            },
+        )
+    last = ops["shift_plan"].sort_values(["shift_date", "shift"]).iloc[-1]
+    return {
+        "shift_date": str(last["shift_date"]),
+        "shift": str(last["shift"]),
+        "trucks": set(eq.loc[eq.equipment_type == "truck", "equipment_id"]),
+    }
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """Artifacts and MLflow under tmp_path (no champion registered there)."""
+    monkeypatch.setenv("FUELOPT__PATHS__ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    get_settings.cache_clear()
+    yield tmp_path / "artifacts"
+    get_settings.cache_clear()
+
+
+def _run(params: dict) -> str:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "optimize_fleet.py"))
+    assert not bag.import_errors, bag.import_errors
+    dag = bag.get_dag("optimize_fleet")
+    run = dag.test(logical_date=datetime.now(UTC) - timedelta(minutes=1), run_conf=params)
+    return str(run.state)
+
+
+def test_plans_publishes_and_reruns_idempotently(airflow_home, warehouse_uri, mine, isolated):
+    params = {"shift_date": mine["shift_date"], "shift": mine["shift"]}
+    assert _run(params) == "success"
+    folder = (
+        isolated
+        / get_settings().optimize.artifacts_subdir
+        / (f"{mine['shift_date']}_{mine['shift']}")
+    )
+    plan = json.loads((folder / "plan.json").read_text())
+    assert plan["status"] in ("optimal", "feasible")
+    assert plan["fuel_source"] == "physics"
+    assert (folder / "litres_by_shovel.png").stat().st_size > 0
+    report = (folder / "plan.md").read_text()
+    assert "| truck | shovel |" in report and plan["status"] in report
+
+    ops = get_settings().warehouse.schemas.ops
+    query = (
+        f"SELECT truck_id, shovel_id, dump_id, cycles, predicted_fuel_l, status, fuel_source, "
+        f"objective_fuel_l FROM {ops}.fleet_plan WHERE shift_date = %s AND shift = %s "
+        "ORDER BY 1, 2, 3"
+    )
+    with psycopg.connect(warehouse_uri) as conn:
+        first = conn.execute(query, (mine["shift_date"], mine["shift"])).fetchall()
+    assert {r[0] for r in first} <= mine["trucks"]
+    assert sum(r[4] for r in first) == pytest.approx(plan["objective_fuel_l"])
+    assert sum(r[3] for r in first) == sum(a["cycles"] for a in plan["assignments"])
+    assert {r[6] for r in first} == {"physics"}
+
+    assert _run(params) == "success"  # re-run replaces the shift's rows
+    with psycopg.connect(warehouse_uri) as conn:
+        second = conn.execute(query, (mine["shift_date"], mine["shift"])).fetchall()
+        runs = conn.execute(
+            f"SELECT count(DISTINCT run_id) FROM {ops}.fleet_plan WHERE shift_date = %s",
+            (mine["shift_date"],),
+        ).fetchone()[0]
+    assert [r[:6] for r in second] == [r[:6] for r in first]
+    assert runs == 1
+
+
+def test_infeasible_shift_fails_without_publishing(airflow_home, warehouse_uri, mine, isolated):
+    cleansed = get_settings().warehouse.schemas.cleansed
+    with psycopg.connect(warehouse_uri) as conn:
+        conn.execute(
+            f"UPDATE {cleansed}.stg_operations__shift_plan SET target_t = target_t * 100 "
+            "WHERE shift_date = %s AND shift = %s",
+            (mine["shift_date"], mine["shift"]),
+        )
+    assert _run({"shift_date": mine["shift_date"], "shift": mine["shift"]}) == "failed"
+    folder = (
+        isolated
+        / get_settings().optimize.artifacts_subdir
+        / (f"{mine['shift_date']}_{mine['shift']}")
+    )
+    plan = json.loads((folder / "plan.json").read_text())
+    assert plan["status"] == "infeasible" and "short by" in plan["reason"]
+    assert "infeasible" in (folder / "plan.md").read_text()
+    ops = get_settings().warehouse.schemas.ops
+    with psycopg.connect(warehouse_uri) as conn:
+        assert conn.execute(f"SELECT count(*) FROM {ops}.fleet_plan").fetchone()[0] == 0
