@@ -31,7 +31,7 @@ Manual backfill: trigger with params `since` / `until` (ISO timestamps).
 @dag(
     dag_id=DAG_ID,
     schedule=settings.schedules.extract_telemetry,
-    start_date=settings.sources.dags.start_date,
+    start_date=settings.schedules.start_date,
     catchup=False,  # missed hours are caught up from the watermark by the next run
     max_active_runs=settings.sources.dags.max_active_runs,
     default_args=default_args(),

@@ -3,8 +3,6 @@ freshness; one on-call message per run and, when decided, a retrain request Asse
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from airflow.sdk import Param, dag, get_current_context, task
 
 from fuelopt.assets import RETRAIN_REQUEST
@@ -33,7 +31,7 @@ Params: `force_retrain`, `block_retrain`.
 @dag(
     dag_id=DAG_ID,
     schedule=get_settings().schedules.monitor_drift,
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=get_settings().schedules.start_date,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -36,7 +36,7 @@ report, with the short shovels and the binding constraint in the message.
 @dag(
     dag_id=DAG_ID,
     schedule=get_settings().schedules.optimize_fleet,
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=get_settings().schedules.start_date,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -3,8 +3,6 @@ gate each challenger against its champion, and issue the tracked 7/15/30-day for
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
 
 from fuelopt.assets import CHAMPION_MODEL, RETRAIN_REQUEST
@@ -39,7 +37,7 @@ def _run_tags() -> dict[str, str]:
         timetable=CronTriggerTimetable(SETTINGS.schedules.train_models, timezone="UTC"),
         assets=RETRAIN_REQUEST,
     ),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=get_settings().schedules.start_date,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

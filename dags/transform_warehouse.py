@@ -24,8 +24,10 @@ setup. Great Expectations gates stop the run between layers:
 `gate_raw` → dbt cleansed (`stg_*`, `ops.rejects`) → `gate_cleansed` → dbt features →
 `gate_features` → dbt marts → `dbt_docs` (emits the marts Asset).
 
-- Gate results: table `ops.dq_results`; GX data docs: `{settings.quality.data_docs_dir}/index.html`.
-- dbt docs: `{settings.quality.dbt.docs_dir}/index.html`; quarantined rows: `ops.rejects`.
+- Gate results: table `ops.dq_results`; GX data docs:
+  `{{paths.artifacts_dir}}/{settings.quality.data_docs_dir}/index.html`.
+- dbt docs: `{{paths.artifacts_dir}}/{settings.quality.dbt.docs_dir}/index.html`; quarantined rows:
+  `ops.rejects`.
 """
 
 

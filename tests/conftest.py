@@ -19,10 +19,17 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fuelopt-test-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = str(_AIRFLOW_HOME / "cosmos")
+# Nothing a test writes lands in the repository's .local: artifacts and MLflow go here too.
+os.environ["FUELOPT__PATHS__ARTIFACTS_DIR"] = str(_AIRFLOW_HOME / "artifacts")
+os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{_AIRFLOW_HOME / 'mlflow' / 'mlflow.db'}"
+(_AIRFLOW_HOME / "mlflow").mkdir()
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("FUELOPT_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Source stand-ins (PostgREST) and settings fixtures shared by the extract tests.
+pytest_plugins = ["tests.support.sources", "tests.support.settings"]
 
 
 def unique_name(prefix: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import PositiveInt, ValidationError
+from pydantic import AwareDatetime, PositiveInt, ValidationError
 
 from fuelopt.alerts.settings import AlertSettings
 from fuelopt.ml.settings import MlSettings
@@ -37,20 +37,22 @@ class ConfigError(ValueError):
 
 
 class PathSettings(Section):
-    """Local folders, relative to the repository root unless absolute."""
+    """Local folders, relative to the repository root unless absolute. (Airflow's home and the
+    MLflow store are environment settings: AIRFLOW_HOME, MLFLOW_TRACKING_URI.)"""
 
-    airflow_home: Path
-    mlflow_dir: Path
-    data_dir: Path
     artifacts_dir: Path
     dbt_project_dir: Path
     dbt_profiles_dir: Path
-    runbooks_dir: Path
 
     def resolve(self, name: str) -> Path:
         """Absolute path of the folder called ``name``."""
         path = Path(getattr(self, name))
         return path if path.is_absolute() else PROJECT_ROOT / path
+
+    def artifact(self, sub: Path | str) -> Path:
+        """``sub`` as an absolute path, relative ones inside ``artifacts_dir``."""
+        path = Path(sub)
+        return path if path.is_absolute() else self.resolve("artifacts_dir") / path
 
 
 class ConnectionIds(Section):
@@ -64,8 +66,9 @@ class ConnectionIds(Section):
 
 
 class ScheduleSettings(Section):
-    """Cron or preset schedule of each time-driven DAG."""
+    """Cron or preset schedule of each time-driven DAG, and the start of every DAG."""
 
+    start_date: AwareDatetime
     extract_telemetry: str
     extract_operations: str
     train_models: str

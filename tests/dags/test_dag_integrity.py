@@ -44,7 +44,7 @@ def test_dags_follow_the_rules(dagbag):
 def test_monitor_runs_every_six_hours(dagbag):
     if "monitor_drift" not in dagbag.dag_ids:
         pytest.skip("monitor_drift not in this tree yet")
-    assert dagbag.dags["monitor_drift"].timetable.summary == "0 */6 * * *"
+    assert dagbag.dags["monitor_drift"].timetable.expression == "0 */6 * * *"
 
 
 GOOD = """

@@ -12,7 +12,6 @@ from fuelopt.config import PROJECT_ROOT
 from tests.support.sources import T0, insert_operations, insert_telemetry, operations_rows
 from tests.support.sources import telemetry_rows as make_telemetry
 
-pytest_plugins = ["tests.support.sources"]
 pytestmark = pytest.mark.integration
 
 

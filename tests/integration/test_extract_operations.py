@@ -16,7 +16,6 @@ from tests.support.sources import (
     operations_rows,
 )
 
-pytest_plugins = ["tests.support.sources"]
 pytestmark = pytest.mark.integration
 TABLES = ("equipment", "haul_cycles", "fuel_dispatch", "shift_plan")
 

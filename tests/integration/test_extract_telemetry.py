@@ -20,7 +20,6 @@ from tests.support.sources import (
     telemetry_rows,
 )
 
-pytest_plugins = ["tests.support.sources", "tests.support.settings"]
 pytestmark = pytest.mark.integration
 
 SELECT_ROWS = """SELECT truck_id, ts, fuel_rate_lph, engine_load_pct, speed_kmh, payload_t,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-pytest_plugins = ["tests.support.sources"]
 pytestmark = pytest.mark.integration
 
 TABLE = "truck_telemetry"

@@ -9,7 +9,8 @@ import sys
 def _optimize(args: argparse.Namespace) -> int:
     from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
-    from fuelopt.optimize.plan import optimize, write_json
+    from fuelopt.frames import write_json
+    from fuelopt.optimize.plan import optimize
     from fuelopt.optimize.scenario import load_scenario
 
     if args.time_limit is not None and args.time_limit <= 0:

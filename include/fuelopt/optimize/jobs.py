@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 def shift_folder(shift_key: str) -> Path:
     """Artifacts of one shift's plan: ``{paths.artifacts_dir}/{optimize.artifacts_subdir}/KEY``."""
     settings = get_settings()
-    return settings.paths.resolve("artifacts_dir") / settings.optimize.artifacts_subdir / shift_key
+    return settings.paths.artifact(settings.optimize.artifacts_subdir) / shift_key
 
 
 def pick_shift(after: datetime, shift_date: str | None = None, shift: str | None = None):
@@ -31,9 +31,9 @@ def pick_shift(after: datetime, shift_date: str | None = None, shift: str | None
 
 def build_step(after: datetime, shift_date: str | None = None, shift: str | None = None) -> str:
     """Read the warehouse, predict litres per model x route, write scenario.json; its path."""
+    from fuelopt.frames import write_json
     from fuelopt.optimize.build import build_scenario, read_inputs
     from fuelopt.optimize.fuel import load_predictor
-    from fuelopt.optimize.plan import write_json
     from fuelopt.optimize.scenario import parse_scenario
     from fuelopt.warehouse.db import connect
 
@@ -43,20 +43,23 @@ def build_step(after: datetime, shift_date: str | None = None, shift: str | None
         inputs = read_inputs(conn, target, settings.optimize, settings.warehouse.schemas)
     doc = build_scenario(inputs, target, settings.optimize, load_predictor())
     parse_scenario(doc)  # the DAG's scenario obeys the same contract as a user's
-    path = write_json(doc, shift_folder(target.key) / "scenario.json")
+    path = shift_folder(target.key) / "scenario.json"
+    write_json(doc, path)
     log.info("scenario for %s (%s): %s", target.key, doc["fuel_source"], path)
     return str(path)
 
 
 def solve_step(scenario_path: str) -> dict[str, Any]:
     """Solve, validate and write plan.json next to the scenario; status, reason and path."""
-    from fuelopt.optimize.plan import optimize, write_json
+    from fuelopt.frames import write_json
+    from fuelopt.optimize.plan import optimize
     from fuelopt.optimize.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
     plan = optimize(scenario, get_settings().optimize.solver)
     plan["fuel_source"] = scenario.extra.get("fuel_source")
-    path = write_json(plan, Path(scenario_path).with_name("plan.json"))
+    path = Path(scenario_path).with_name("plan.json")
+    write_json(plan, path)
     log.info(
         "plan %s: %s L (%s), %s",
         plan["status"],

@@ -9,10 +9,7 @@ with the shortfall per shovel.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
 from fuelopt.optimize import diagnose, greedy, milp
@@ -144,13 +141,3 @@ def optimize(
     }
     check_plan(scenario, plan, tol=settings.tolerance)
     return plan
-
-
-def write_json(doc: dict[str, Any], path: Path | str) -> Path:
-    """Write a JSON document atomically (temporary file, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    tmp.replace(path)
-    return path

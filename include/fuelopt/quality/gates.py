@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fuelopt.config import PROJECT_ROOT, get_settings
+from fuelopt.config import get_settings
 from fuelopt.quality.suites import GATES, SUITES, Facts, SuiteSpec, expectations
 
 log = logging.getLogger(__name__)
@@ -148,9 +148,9 @@ def store_results(uri: str, run_id: str, results: list[CheckResult]) -> None:
 
 
 def data_docs_dir() -> Path:
-    """Where the GX data docs site is built (``quality.data_docs_dir``)."""
-    path = Path(get_settings().quality.data_docs_dir)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    """Where the GX data docs site is built (``quality.data_docs_dir``, in the artifacts folder)."""
+    settings = get_settings()
+    return settings.paths.artifact(settings.quality.data_docs_dir)
 
 
 def run_gate(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from fuelopt.settings_base import Section
 
@@ -53,7 +53,6 @@ class StandinSettings(Section):
 class ExtractDagSettings(Section):
     """Settings shared by the extract_telemetry and extract_operations DAGs."""
 
-    start_date: AwareDatetime
     max_active_runs: int = Field(ge=1)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fuelopt.config import PROJECT_ROOT, get_settings
+from fuelopt.config import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +21,9 @@ def quality_gate(gate: str, run_id: str | None = None) -> dict[str, object]:
 
 
 def docs_dir() -> Path:
-    """Where ``dbt docs generate`` writes (``quality.dbt.docs_dir``)."""
-    path = Path(get_settings().quality.dbt.docs_dir)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    """Where ``dbt docs generate`` writes (``quality.dbt.docs_dir``, in the artifacts folder)."""
+    settings = get_settings()
+    return settings.paths.artifact(settings.quality.dbt.docs_dir)
 
 
 def generate_docs() -> str:
