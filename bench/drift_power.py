@@ -23,17 +23,6 @@ import statistics
 import time
 
 
-def _feature_frame(ops):
-    trucks = ops["equipment"].rename(
-        columns={
-            "equipment_id": "truck_id",
-            "model": "truck_model",
-            "engine_hours": "truck_engine_hours",
-        }
-    )[["truck_id", "truck_model", "truck_engine_hours"]]
-    return ops["haul_cycles"].merge(trucks, on="truck_id", how="left")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=200)
@@ -49,6 +38,7 @@ def main() -> None:
     from scipy import stats
 
     from fuelopt.config import get_settings
+    from fuelopt.ml.sample_data import cycle_frame
     from fuelopt.monitor.drift import compare
     from fuelopt.synth import MineSpec, generate_operations
 
@@ -56,7 +46,7 @@ def main() -> None:
     hours = window.current_hours
     days = args.reference_days + int(args.trials * hours / 24) + 1
     t0 = time.perf_counter()
-    frame = _feature_frame(
+    frame = cycle_frame(
         generate_operations(
             MineSpec(seed=args.seed, days=days, trucks=args.trucks, shovels=8, dumps=3, clean=True)
         )

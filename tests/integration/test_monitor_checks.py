@@ -13,7 +13,7 @@ import pytest
 
 from fuelopt.monitor import jobs
 from fuelopt.monitor.checks import CheckRow, read_checks, write_checks
-from tests.unit.test_monitor_scenarios import mine
+from tests.support.mine import mine
 
 pytestmark = pytest.mark.integration
 

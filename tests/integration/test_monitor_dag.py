@@ -12,7 +12,7 @@ import pytest
 from fuelopt.assets import RETRAIN_REQUEST
 from tests.conftest import ROOT
 from tests.integration.test_monitor_checks import as_of_day, load_raw, write_table
-from tests.unit.test_monitor_scenarios import mine
+from tests.support.mine import mine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -15,28 +15,12 @@ import psycopg
 import pytest
 
 from fuelopt.config import PROJECT_ROOT, get_settings
+from fuelopt.ml.sample_data import cycle_frame
+from fuelopt.sources.tables import OPERATIONS_COLUMNS
 
 pytestmark = pytest.mark.integration
 
-CYCLE_COLUMNS = [
-    "cycle_id",
-    "truck_id",
-    "shovel_id",
-    "dump_id",
-    "load_start",
-    "dump_end",
-    "payload_t",
-    "loaded_distance_km",
-    "empty_distance_km",
-    "rise_m",
-    "fall_m",
-    "queue_min",
-    "avg_speed_kmh",
-    "road_condition",
-    "fuel_l",
-    "truck_model",
-    "truck_engine_hours",
-]
+CYCLE_COLUMNS = [*OPERATIONS_COLUMNS["haul_cycles"], "truck_model", "truck_engine_hours"]
 
 
 def _load(conn: psycopg.Connection, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
@@ -59,16 +43,7 @@ def mine(warehouse_uri):
 
     ops = generate_operations(MineSpec(seed=7, days=3, trucks=8, shovels=3, dumps=2, clean=True))
     eq = ops["equipment"]
-    cycles = ops["haul_cycles"].merge(
-        eq[["equipment_id", "model", "engine_hours"]].rename(
-            columns={
-                "equipment_id": "truck_id",
-                "model": "truck_model",
-                "engine_hours": "truck_engine_hours",
-            }
-        ),
-        on="truck_id",
-    )
+    cycles = cycle_frame(ops)
     schemas = get_settings().warehouse.schemas
     num, txt, ts = "double precision", "text", "timestamptz"
     with psycopg.connect(warehouse_uri) as conn:

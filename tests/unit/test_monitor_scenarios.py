@@ -7,35 +7,7 @@ import pytest
 
 from fuelopt.config import get_settings
 from fuelopt.monitor.drift import compare
-
-
-def cycle_features(ops: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The cycle-level feature frame of CONTRACTS.md §1: haul cycles joined with the truck."""
-    trucks = ops["equipment"].rename(
-        columns={
-            "equipment_id": "truck_id",
-            "model": "truck_model",
-            "engine_hours": "truck_engine_hours",
-        }
-    )[["truck_id", "truck_model", "truck_engine_hours"]]
-    return ops["haul_cycles"].merge(trucks, on="truck_id", how="left")
-
-
-def mine(scenario: str | None, seed: int = 11, start_day: int = 10) -> pd.DataFrame:
-    """Cycle features of a 20-day, 12-truck synthetic mine, drifting from ``start_day``."""
-    from fuelopt.synth import MineSpec, generate_operations
-
-    spec = MineSpec(
-        seed=seed,
-        days=20,
-        trucks=12,
-        shovels=4,
-        dumps=2,
-        clean=True,
-        scenario=scenario,
-        scenario_start_day=start_day if scenario else None,
-    )
-    return cycle_features(generate_operations(spec))
+from tests.support.mine import mine
 
 
 def window_reports(frame: pd.DataFrame, windows: int = 4) -> list[dict]:

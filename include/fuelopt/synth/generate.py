@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from fuelopt.config import get_settings
+from fuelopt.sources.tables import OPERATIONS_COLUMNS, TELEMETRY_COLUMNS
 from fuelopt.synth import defects
 from fuelopt.synth.physics import PHASE_STATUS, TRAVEL_PHASES, cycle_phases, phase_litres
 from fuelopt.synth.settings import ROAD_CONDITIONS, SynthSettings
@@ -24,22 +25,9 @@ from fuelopt.synth.spec import MineSpec
 from fuelopt.synth.truck_models import AUXILIARY_MODELS, SHOVEL_MODEL, TRUCK_MODELS
 
 COLUMNS: dict[str, list[str]] = {
-    "equipment": [
-        "equipment_id", "equipment_type", "model", "capacity_t", "commissioned_on",
-        "engine_hours",
-    ],
-    "haul_cycles": [
-        "cycle_id", "truck_id", "shovel_id", "dump_id", "load_start", "dump_end", "payload_t",
-        "loaded_distance_km", "empty_distance_km", "rise_m", "fall_m", "queue_min",
-        "avg_speed_kmh", "road_condition", "fuel_l",
-    ],
-    "fuel_dispatch": ["dispatch_id", "equipment_id", "dispensed_at", "litres", "station_id"],
-    "shift_plan": ["shift_date", "shift", "shovel_id", "target_t"],
-    "truck_telemetry": [
-        "truck_id", "ts", "fuel_rate_lph", "engine_load_pct", "speed_kmh", "payload_t",
-        "grade_pct", "status",
-    ],
-}  # fmt: skip
+    **{name: list(cols) for name, cols in OPERATIONS_COLUMNS.items()},
+    "truck_telemetry": list(TELEMETRY_COLUMNS),
+}
 OPERATION_TABLES = ("equipment", "haul_cycles", "fuel_dispatch", "shift_plan")
 SHIFT_MIN = 720.0
 SHIFTS = ("day", "night")
