@@ -100,21 +100,26 @@ def check_accuracy(
     cfg = settings.monitor.accuracy
     actuals = f"{settings.warehouse.schemas.marts}.{cfg.actuals_table}"
     subject = model or "demand_model"
-    if not model or not table_exists(conn, actuals):
-        reason = "no demand model configured" if not model else f"{actuals} does not exist"
+
+    def no_result(note: str) -> list[CheckRow]:
+        metric, threshold = "mape_degradation_pct", cfg.warning_pct
         return [
             CheckRow(
                 "accuracy",
                 subject,
                 "-",
-                "mape_degradation_pct",
+                metric,
                 None,
-                cfg.warning_pct,
+                threshold,
                 False,
                 "none",
-                details={"note": reason},
+                None,
+                {"note": note},
             )
         ]
+
+    if not model or not table_exists(conn, actuals):
+        return no_result("no demand model configured" if not model else f"{actuals} does not exist")
     pairs = query_frame(
         conn,
         f"""SELECT p.horizon_days, p.target_date, p.pred, p.lo80, p.hi80, a.fuel_l AS actual
@@ -125,19 +130,7 @@ def check_accuracy(
         (model, as_of.date(), (as_of - timedelta(days=cfg.window_days)).date()),
     )
     if pairs.empty:
-        return [
-            CheckRow(
-                "accuracy",
-                subject,
-                "-",
-                "mape_degradation_pct",
-                None,
-                cfg.warning_pct,
-                False,
-                "none",
-                details={"note": "no forecast has its actual yet"},
-            )
-        ]
+        return no_result("no forecast has its actual yet")
     for col in ("pred", "lo80", "hi80", "actual"):
         pairs[col] = pairs[col].astype(float)
     return accuracy_rows(horizon_metrics(pairs), champion, subject, cfg)

@@ -64,8 +64,9 @@ def prediction_drift_rows(windows: Windows, champion: Champion | None) -> list[C
     """Drift of the champion cycle model's predictions: reference window vs current window."""
     subject = champion.label if champion else "cycle_model"
     extra = _window_details(windows)
-    if champion is None or windows.current.empty or windows.reference.empty:
-        note = "no champion cycle model" if champion is None else "an empty window"
+
+    def no_result(note: str) -> list[CheckRow]:
+        details = {**extra, "note": note}
         return [
             CheckRow(
                 "prediction_drift",
@@ -76,9 +77,13 @@ def prediction_drift_rows(windows: Windows, champion: Champion | None) -> list[C
                 None,
                 False,
                 "none",
-                details={**extra, "note": note},
+                None,
+                details,
             )
         ]
+
+    if champion is None or windows.current.empty or windows.reference.empty:
+        return no_result("no champion cycle model" if champion is None else "an empty window")
     import mlflow
 
     from fuelopt.ml.registry import tracking_uri
@@ -98,18 +103,6 @@ def prediction_drift_rows(windows: Windows, champion: Champion | None) -> list[C
         }
     except Exception as exc:  # a model that cannot score is reported, not fatal to the check
         log.warning("champion %s could not score the windows: %s", champion.label, exc)
-        return [
-            CheckRow(
-                "prediction_drift",
-                subject,
-                "prediction",
-                "psi",
-                None,
-                None,
-                False,
-                "none",
-                details={**extra, "note": f"scoring failed: {exc}"},
-            )
-        ]
+        return no_result(f"scoring failed: {exc}")
     report = compare(preds["reference"], preds["current"], ["prediction"])
     return report_rows(report, "prediction_drift", subject, extra)
