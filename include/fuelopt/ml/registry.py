@@ -117,6 +117,12 @@ def tag_version(name: str, version: str, tags: dict[str, Any]) -> None:
         c.set_model_version_tag(name, str(version), key, str(value))
 
 
+def mark_challenger(name: str, version: str, run_id: str, tags: dict[str, Any]) -> None:
+    """Tag a new version as the challenger (with its run and ``tags``) and point the alias at it."""
+    tag_version(name, version, {STATUS_TAG: "challenger", "run_id": run_id, **tags})
+    client().set_registered_model_alias(name, get_settings().ml.promotion.challenger_alias, version)
+
+
 def promote(name: str, version: str, reason: str) -> dict[str, Any]:
     """Point ``champion`` at ``version``; the version remembers the champion it replaced."""
     promo = get_settings().ml.promotion

@@ -167,18 +167,14 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
         )
         (tmpdir / "model_card.md").write_text(card)
         mlflow.log_artifact(str(tmpdir / "model_card.md"))
-    registry.tag_version(
+    registry.mark_challenger(
         ml.cycle_model_name,
         version,
+        run.info.run_id,
         {
-            registry.STATUS_TAG: "challenger",
-            "run_id": run.info.run_id,
             "cv_mae_l": round(summary["xgboost"]["mae"], 4),
             "data_window": " to ".join(str(w) for w in model.data_window),
         },
-    )
-    registry.client().set_registered_model_alias(
-        ml.cycle_model_name, ml.promotion.challenger_alias, version
     )
     fold_mae = {
         _fold_key(f): float(m)
@@ -423,17 +419,11 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
         )
         (tmpdir / "model_card.md").write_text(card)
         mlflow.log_artifact(str(tmpdir / "model_card.md"))
-    registry.tag_version(
+    registry.mark_challenger(
         ml.demand_model_name,
         version,
-        {
-            registry.STATUS_TAG: "challenger",
-            "run_id": run.info.run_id,
-            "data_window": " to ".join(model.meta["data_window"]),
-        },
-    )
-    registry.client().set_registered_model_alias(
-        ml.demand_model_name, ml.promotion.challenger_alias, version
+        run.info.run_id,
+        {"data_window": " to ".join(model.meta["data_window"])},
     )
     cv = model.cv
     folds = sorted(cv["fold"].unique().tolist()) if len(cv) else []
