@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from fuelopt.assets import RAW_TELEMETRY
 from fuelopt.config import get_settings
-from fuelopt.dag_defaults import dag_doc, default_args
+from fuelopt.dag_defaults import dag_doc, default_args, interval_schedule
 from fuelopt.sources.tasks import SINCE_HELP, UNTIL_HELP
 
 DAG_ID = "extract_telemetry"
@@ -30,8 +30,7 @@ Manual backfill: trigger with params `since` / `until` (ISO timestamps).
 
 @dag(
     dag_id=DAG_ID,
-    schedule=settings.schedules.extract_telemetry,
-    start_date=settings.schedules.start_date,
+    schedule=interval_schedule(settings.schedules.extract_telemetry),
     catchup=False,  # missed hours are caught up from the watermark by the next run
     max_active_runs=settings.sources.dags.max_active_runs,
     default_args=default_args(),
@@ -44,11 +43,11 @@ Manual backfill: trigger with params `since` / `until` (ISO timestamps).
 )
 def extract_telemetry():
     @task(outlets=[RAW_TELEMETRY])
-    def load_truck_telemetry(data_interval_start=None, data_interval_end=None, params=None):
+    def load_truck_telemetry():
         """PostgREST -> raw.truck_telemetry for this run's window; returns the load audit."""
         from fuelopt.sources.tasks import telemetry_task
 
-        return telemetry_task(data_interval_start, data_interval_end, params)
+        return telemetry_task(get_current_context(), RAW_TELEMETRY)
 
     load_truck_telemetry()
 

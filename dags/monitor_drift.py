@@ -3,9 +3,16 @@ freshness; one on-call message per run and, when decided, a retrain request Asse
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import (
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 
-from fuelopt.assets import RETRAIN_REQUEST
+from fuelopt.assets import MARTS, RETRAIN_REQUEST
 from fuelopt.config import get_settings
 from fuelopt.dag_defaults import dag_doc, default_args
 
@@ -30,8 +37,10 @@ Params: `force_retrain`, `block_retrain`.
 
 @dag(
     dag_id=DAG_ID,
-    schedule=get_settings().schedules.monitor_drift,
-    start_date=get_settings().schedules.start_date,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(get_settings().schedules.monitor_drift, timezone="UTC"),
+        assets=MARTS,
+    ),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -45,24 +54,27 @@ Params: `force_retrain`, `block_retrain`.
 def monitor_drift() -> None:
     @task
     def data_drift() -> dict:
+        from fuelopt.intervals import run_data_end
         from fuelopt.monitor import jobs
 
         ctx = get_current_context()
-        return jobs.run_data_drift(ctx["run_id"], jobs.as_of(ctx))
+        return jobs.run_data_drift(ctx["run_id"], run_data_end(ctx))
 
     @task
     def accuracy() -> dict:
+        from fuelopt.intervals import run_data_end
         from fuelopt.monitor import jobs
 
         ctx = get_current_context()
-        return jobs.run_accuracy(ctx["run_id"], jobs.as_of(ctx))
+        return jobs.run_accuracy(ctx["run_id"], run_data_end(ctx))
 
     @task
     def freshness() -> dict:
+        from fuelopt.intervals import run_data_end
         from fuelopt.monitor import jobs
 
         ctx = get_current_context()
-        return jobs.run_freshness(ctx["run_id"], jobs.as_of(ctx))
+        return jobs.run_freshness(ctx["run_id"], run_data_end(ctx))
 
     @task(trigger_rule="all_done")
     def decide_retrain() -> dict:
@@ -83,11 +95,12 @@ def monitor_drift() -> None:
 
         if not decision["accepted"]:
             raise AirflowSkipException(decision["blocked_by"] or "no reason to retrain")
+        from fuelopt.intervals import run_data_end, stamp_event
+
         ctx = get_current_context()
-        ctx["outlet_events"][RETRAIN_REQUEST].extra = {
-            "run_id": ctx["run_id"],
-            "reason": decision["reason"],
-        }
+        stamp_event(
+            ctx, RETRAIN_REQUEST, run_data_end(ctx), run_id=ctx["run_id"], reason=decision["reason"]
+        )
         return decision
 
     @task(trigger_rule="all_done")

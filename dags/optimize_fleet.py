@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from airflow.sdk import (
+    AssetOrTimeSchedule,
+    CronTriggerTimetable,
+    Param,
+    dag,
+    get_current_context,
+    task,
+)
 
-from airflow.sdk import Param, dag, get_current_context, task
-
-from fuelopt.assets import FLEET_PLAN
+from fuelopt.assets import CHAMPION_MODEL, FLEET_PLAN, MARTS
 from fuelopt.config import get_settings
 from fuelopt.dag_defaults import dag_doc, default_args
 
@@ -14,7 +19,12 @@ DAG_ID = "optimize_fleet"
 
 DOC = f"""
 ### optimize_fleet
-Plans the **next shift** after the run (or the shift given by the params `shift_date`, `shift`):
+Plans **every shift of the next `optimize.shift.plan_horizon_hours`** (24 h: the day and the
+night shift) after the data the run covers: its schedule's time, or the data the marts and the
+champion model events reach. Params `shift_date` (and `shift`) plan a given date instead. Shifts
+without targets in the shift plan are skipped with a warning in `ops.alert_log`; none at all fails
+the run at once. One mapped task per shift:
+
 1. **build_scenario**: trucks from `marts.dim_equipment` (type truck, with recent cycles), targets
    from `cleansed.stg_operations__shift_plan`, routes and cycle hours from the last days of
    `features.cycle_features`; litres per cycle for every truck model x route from the champion
@@ -35,8 +45,10 @@ report, with the short shovels and the binding constraint in the message.
 
 @dag(
     dag_id=DAG_ID,
-    schedule=get_settings().schedules.optimize_fleet,
-    start_date=get_settings().schedules.start_date,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(get_settings().schedules.optimize_fleet, timezone="UTC"),
+        assets=MARTS | CHAMPION_MODEL,
+    ),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -44,19 +56,41 @@ report, with the short shovels and the binding constraint in the message.
     tags=["fuelopt", "optimize"],
     params={
         "shift_date": Param(
-            None, type=["null", "string"], format="date", description="plan this date's shift"
+            None, type=["null", "string"], format="date", description="plan this date's shifts"
         ),
-        "shift": Param("day", enum=["day", "night"], description="with shift_date"),
+        "shift": Param(
+            None,
+            type=["null", "string"],
+            enum=[None, "day", "night"],
+            description="with shift_date: only this shift (empty: both)",
+        ),
     },
 )
 def optimize_fleet() -> None:
     @task
-    def build_scenario() -> str:
-        from fuelopt.optimize.jobs import build_step
+    def shifts() -> list[dict]:
+        """The shifts to plan that have targets in the shift plan."""
+        from fuelopt.intervals import run_data_end
+        from fuelopt.optimize.jobs import plannable, shifts_to_plan
 
         ctx = get_current_context()
-        after = ctx["data_interval_end"] or ctx["logical_date"] or datetime.now(UTC)
-        return build_step(after, ctx["params"]["shift_date"], ctx["params"]["shift"])
+        wanted = shifts_to_plan(
+            run_data_end(ctx), ctx["params"]["shift_date"], ctx["params"]["shift"]
+        )
+        return [
+            {"shift_date": s.shift_date.isoformat(), "shift": s.shift}
+            for s in plannable(wanted, ctx["run_id"])
+        ]
+
+    @task(map_index_template="{{ task.op_kwargs['target'].values() | join(' ') }}")
+    def build_scenario(target: dict) -> str:
+        from datetime import date
+
+        from fuelopt.optimize.build import shift_of
+        from fuelopt.optimize.jobs import build_step
+
+        day = date.fromisoformat(target["shift_date"])
+        return build_step(shift_of(day, target["shift"], get_settings().optimize.shift))
 
     @task
     def solve(scenario_path: str) -> dict:
@@ -65,20 +99,20 @@ def optimize_fleet() -> None:
         return solve_step(scenario_path)
 
     @task(outlets=[FLEET_PLAN])
-    def publish(scenario_path: str, solved: dict) -> dict:
+    def publish(solved: dict) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
         from fuelopt.optimize.jobs import publish_step
 
-        result = publish_step(scenario_path, solved["plan_path"], get_current_context()["run_id"])
+        run_id = get_current_context()["run_id"]
+        result = publish_step(solved["scenario_path"], solved["plan_path"], run_id)
         if result["status"] == "infeasible":
             raise AirflowFailException(
                 f"infeasible shift, report {result['report']}: {result['reason']}"
             )
         return result
 
-    scenario = build_scenario()
-    publish(scenario, solve(scenario))
+    publish.expand(solved=solve.expand(scenario_path=build_scenario.expand(target=shifts())))
 
 
 optimize_fleet()

@@ -37,7 +37,6 @@ def _run_tags() -> dict[str, str]:
         timetable=CronTriggerTimetable(SETTINGS.schedules.train_models, timezone="UTC"),
         assets=RETRAIN_REQUEST,
     ),
-    start_date=get_settings().schedules.start_date,
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -70,10 +69,16 @@ def train_models() -> None:
 
         if not decision["promoted"]:
             raise AirflowSkipException(f"champion unchanged: {decision['reason']}")
-        get_current_context()["outlet_events"][CHAMPION_MODEL].extra = {
-            "version": decision["version"],
-            "previous": decision["previous"],
-        }
+        from fuelopt.intervals import run_data_end, stamp_event
+
+        ctx = get_current_context()
+        stamp_event(
+            ctx,
+            CHAMPION_MODEL,
+            run_data_end(ctx),
+            version=decision["version"],
+            previous=decision["previous"],
+        )
         return decision
 
     @task
@@ -90,12 +95,11 @@ def train_models() -> None:
 
     @task
     def issue_forecasts(decision: dict) -> dict:
+        from fuelopt.intervals import run_data_end
         from fuelopt.ml import training
 
         ctx = get_current_context()
-        # Asset-triggered runs have no logical date: their run_after identifies the run.
-        issued_at = ctx.get("data_interval_end") or ctx["dag_run"].run_after
-        return training.issue_forecasts(training.load_daily(), issued_at, ctx["run_id"])
+        return training.issue_forecasts(training.load_daily(), run_data_end(ctx), ctx["run_id"])
 
     checked = validate_features()
     cycle = train_cycle_model()

@@ -61,8 +61,12 @@ def transform_warehouse():
 
     @task(outlets=[MARTS])
     def dbt_docs() -> str:
+        """dbt docs; the marts event says how far their data reaches (the raw events' stamps)."""
+        from fuelopt.intervals import run_data_end, stamp_event
         from fuelopt.transform.tasks import generate_docs
 
+        ctx = get_current_context()
+        stamp_event(ctx, MARTS, run_data_end(ctx))
         return generate_docs()
 
     cleansed = DbtTaskGroup(**task_group_kwargs("dbt_cleansed", ["models/staging", "models/ops"]))

@@ -1,4 +1,5 @@
-"""FuelOptiMine's Airflow plugin: a "Runbook" button on every task and a runbook macro."""
+"""FuelOptiMine's Airflow plugin: the runbook pages on the api-server, a "Runbook" link on every
+task instance, and a runbook macro."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import ClassVar
 from airflow.plugins_manager import AirflowPlugin
 from airflow.sdk import BaseOperatorLink
 
-from fuelopt.alerts.on_call import runbook_link
+from fuelopt.alerts.on_call import RUNBOOKS_PATH, runbook_link
+from fuelopt.alerts.runbooks import create_app
 
 
 class RunbookLink(BaseOperatorLink):
@@ -23,3 +25,6 @@ class FuelOptPlugin(AirflowPlugin):
     name = "fuelopt"
     global_operator_extra_links: ClassVar[list] = [RunbookLink()]
     macros: ClassVar[list] = [runbook_link]
+    fastapi_apps: ClassVar[list] = [
+        {"app": create_app(), "url_prefix": RUNBOOKS_PATH, "name": "FuelOptiMine runbooks"}
+    ]

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "fuelopt.optimize.cli",
     "fuelopt.monitor.cli",
     "fuelopt.pipeline",
+    "fuelopt.stack",
 )
 
 

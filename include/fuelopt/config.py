@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import AwareDatetime, PositiveInt, ValidationError
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
 
 from fuelopt.alerts.settings import AlertSettings
 from fuelopt.ml.settings import MlSettings
@@ -66,9 +66,9 @@ class ConnectionIds(Section):
 
 
 class ScheduleSettings(Section):
-    """Cron or preset schedule of each time-driven DAG, and the start of every DAG."""
+    """Cron schedule (UTC) of each time-driven DAG. No DAG has a start date: with catchup off,
+    un-pausing one waits for its next tick instead of running the latest past one."""
 
-    start_date: AwareDatetime
     extract_telemetry: str
     extract_operations: str
     train_models: str
@@ -85,13 +85,34 @@ class PipelineSettings(Section):
     shovels: PositiveInt
     dumps: PositiveInt
     start: date
-    dag_timeout_seconds: PositiveInt
+    backfill_telemetry_hours: PositiveInt
+    backfill_operations_days: PositiveInt
+    wait_timeout_seconds: PositiveInt
+    quiet_seconds: PositiveInt
+
+
+class StackSettings(Section):
+    """Local processes of ``fuelopt stack`` and the main job."""
+
+    state_dir: Path
+    parallelism: PositiveInt = Field(le=64)
+    api_host: str
+    api_port: int = Field(ge=1, le=65535)
+    mlflow_port: int = Field(ge=1, le=65535)
+    metadata_db: str
+    metadata_role: str
+    start_timeout_seconds: PositiveFloat
+    stop_timeout_seconds: PositiveFloat
+
+    def folder(self) -> Path:
+        return self.state_dir if self.state_dir.is_absolute() else PROJECT_ROOT / self.state_dir
 
 
 class Settings(Section):
     paths: PathSettings
     connections: ConnectionIds
     schedules: ScheduleSettings
+    stack: StackSettings
     alerts: AlertSettings
     warehouse: WarehouseSettings
     sources: SourceSettings

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from airflow.sdk import CronTriggerTimetable
+from croniter import croniter
 
 from fuelopt.alerts.on_call import notify_failure, runbook_link
 from fuelopt.config import get_settings
@@ -18,10 +21,19 @@ def default_args(**overrides: Any) -> dict[str, Any]:
         "retry_delay": timedelta(seconds=alerts.retry_delay_seconds),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(seconds=alerts.max_retry_delay_seconds),
+        "execution_timeout": timedelta(minutes=alerts.task_timeout_minutes),
         "on_failure_callback": notify_failure,
     }
     args.update(overrides)
     return args
+
+
+def interval_schedule(cron: str) -> CronTriggerTimetable:
+    """Run at each cron tick (UTC) over the data of the period before it: a run due at 01:00 of
+    an hourly schedule covers [00:00, 01:00), the way extract DAGs read their source."""
+    ticks = croniter(cron, datetime(2000, 1, 3, tzinfo=UTC))
+    first = ticks.get_next(datetime)
+    return CronTriggerTimetable(cron, timezone="UTC", interval=ticks.get_next(datetime) - first)
 
 
 def dag_doc(dag_id: str, body: str) -> str:

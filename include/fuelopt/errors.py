@@ -1,7 +1,18 @@
-"""Exceptions the command line maps to exit codes (CONTRACTS.md: 2 bad input, 1 anything else)."""
+"""Exceptions the command line maps to exit codes (docs/contracts.md: 2 bad input, 1 anything
+else) and Airflow to task states.
+
+``PermanentError`` and its subclasses are errors no retry can fix: Airflow fails the task at once
+(``AirflowFailException``), without retries, and on-call hears of it once.
+"""
+
+from airflow.sdk.exceptions import AirflowFailException
 
 
-class BadInput(ValueError):
+class PermanentError(AirflowFailException):
+    """An error a retry cannot fix: the task fails at once, without retries."""
+
+
+class BadInput(PermanentError, ValueError):
     """The caller's input is wrong; the message names the file, row or field at fault (exit 2)."""
 
 

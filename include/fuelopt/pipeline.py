@@ -1,103 +1,68 @@
-"""The main job: make the synthetic mine, load the local sources, run every DAG in order.
+"""The main job: make the synthetic mine, load the local sources, and let Airflow's scheduler run
+the pipeline the way production does.
 
-``fuelopt pipeline`` is what README's first command runs; the end-to-end test runs the same
-function against its own databases. Each DAG runs with ``airflow dags test`` in a fresh
-interpreter, in the dependency order of DAG_ORDER, over the synthetic mine's whole window.
+``fuelopt pipeline`` is what README's first command runs; the end-to-end test runs it on a small
+mine. It starts the local stack (PostgREST stand-in, api-server, scheduler, dag-processor,
+triggerer; LocalExecutor) tied to its own life, then:
+
+1. the first history load: one parameterised run of each extract DAG (``since``/``until``) over
+   the mine's whole days, except the last few intervals, as a first install does;
+2. backfills through the scheduler (``airflow backfill create``) of the last
+   ``pipeline.backfill_telemetry_hours`` hourly telemetry intervals and the last
+   ``pipeline.backfill_operations_days`` daily operations intervals;
+
+and nothing else by hand: transform runs on the raw Assets, monitoring on the marts, training on
+monitoring's retrain request, the fleet plan on the marts and the champion model. It waits until
+the scheduler is quiet (bounded by ``pipeline.wait_timeout_seconds``), prints every DAG run with
+its trigger, state and duration and where the results are, and stops every process it started.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from fuelopt.config import PROJECT_ROOT, get_settings
+from fuelopt.config import get_settings
+from fuelopt.intervals import to_utc
 
 log = logging.getLogger(__name__)
 
-DAG_ORDER = (
-    "extract_operations",
-    "extract_telemetry",
+EXTRACT_DAGS = ("extract_operations", "extract_telemetry")
+DAG_IDS = (
+    *EXTRACT_DAGS,
     "transform_warehouse",
+    "monitor_drift",
     "train_models",
     "optimize_fleet",
-    "monitor_drift",
 )
+ACTIVE_STATES = ("queued", "running")
 
 
 @dataclass(frozen=True)
-class DagResult:
+class RunRow:
     dag_id: str
-    ok: bool
-    seconds: float
-    log_path: Path
+    run_id: str
+    run_type: str
+    triggered_by: str
+    state: str
+    seconds: float | None
+    data_end: datetime | None
+    queued_at: datetime
 
 
-def present_dags(dags_folder: Path) -> list[str]:
-    """DAG ids of DAG_ORDER whose file (``dags/<dag_id>.py``) exists, in order."""
-    return [d for d in DAG_ORDER if (dags_folder / f"{d}.py").exists()]
-
-
-def run_dag(dag_id: str, logical_date: datetime, conf: dict, log_dir: Path) -> DagResult:
-    """``airflow dags test`` one DAG in a fresh interpreter; ok when the run succeeded."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{dag_id}.log"
-    cmd = ["airflow", "dags", "test", dag_id, logical_date.isoformat(), "--conf", json.dumps(conf)]
-    start = time.perf_counter()
-    with log_path.open("w") as out:
-        proc = subprocess.run(
-            cmd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=get_settings().pipeline.dag_timeout_seconds,
-        )
-    return DagResult(dag_id, proc.returncode == 0, time.perf_counter() - start, log_path)
-
-
-@contextlib.contextmanager
-def postgrest_standin(telemetry_uri: str) -> Iterator[str]:
-    """Serve the telemetry database on the PostgREST connection's port while the DAGs run."""
-    from airflow.sdk import Connection
-
-    from fuelopt.sources.postgrest_standin import start
-
-    settings = get_settings()
-    conn = Connection.get(settings.connections.telemetry_api)
-    port = conn.port or urlsplit(conn.get_uri()).port or 80
-    server, thread = start(
-        telemetry_uri,
-        db_schema=settings.sources.standin.db_schema,
-        bind_address=settings.sources.standin.bind_address,
-        port=port,
-        token=conn.password or None,
-    )
-    try:
-        yield server.base_url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-def prepare_sources(telemetry_uri: str, operations_uri: str) -> dict:
-    """Create the local source databases and load the configured synthetic mine into them."""
-    from fuelopt.synth.load import init_sources
-    from fuelopt.synth.output import write_mine
+def mine_spec():
+    """The synthetic mine of the ``pipeline`` config section."""
     from fuelopt.synth.spec import MineSpec
 
     cfg = get_settings().pipeline
-    init_sources(telemetry_uri, operations_uri)
-    spec = MineSpec(
+    return MineSpec(
         seed=cfg.seed,
         days=cfg.days,
         trucks=cfg.trucks,
@@ -105,53 +70,255 @@ def prepare_sources(telemetry_uri: str, operations_uri: str) -> dict:
         dumps=cfg.dumps,
         start=cfg.start,
     )
-    return write_mine(
-        spec, None, "csv", load=True, telemetry_uri=telemetry_uri, operations_uri=operations_uri
-    )
-
-
-def dag_conf(dag_id: str, since: datetime, until: datetime) -> dict:
-    """The trigger conf of each DAG in the main job: extracts read the mine's whole window; the
-    optimiser plans the window's last day shift (the mine's shift plans end with the window)."""
-    if dag_id in {"extract_operations", "extract_telemetry"}:
-        return {"since": since.isoformat(), "until": until.isoformat()}
-    if dag_id == "optimize_fleet":
-        return {"shift_date": (until - timedelta(days=1)).date().isoformat(), "shift": "day"}
-    return {}
 
 
 def window() -> tuple[datetime, datetime]:
-    """The synthetic mine's time window, [start, end)."""
+    """The mine's whole days, ``[first day 06:00, day after the last 06:00)`` in UTC."""
+    from fuelopt.synth.load import spec_window
+
+    win = spec_window(mine_spec())
+    return to_utc(win.lo.to_pydatetime(), "lo"), to_utc(win.hi.to_pydatetime(), "hi")
+
+
+def prepare_sources(telemetry_uri: str, operations_uri: str) -> dict:
+    """Create the local source databases and load the configured synthetic mine into them."""
+    from fuelopt.synth.load import init_sources
+    from fuelopt.synth.output import write_mine
+
+    init_sources(telemetry_uri, operations_uri)
+    return write_mine(
+        mine_spec(),
+        None,
+        "csv",
+        load=True,
+        telemetry_uri=telemetry_uri,
+        operations_uri=operations_uri,
+    )
+
+
+def split_points(lo: datetime, hi: datetime) -> dict[str, tuple[datetime, datetime, datetime]]:
+    """Per extract DAG: where the history load ends and the backfill's first and last ticks.
+
+    Telemetry ticks hourly, each run covering the hour before it; operations daily at midnight.
+    The backfill covers the last N intervals that reach ``hi`` (the day interval may end after
+    it: the mine's last night shift ends at 06:00 of the next day)."""
     cfg = get_settings().pipeline
-    start = datetime.combine(cfg.start, dtime(0), tzinfo=UTC)
-    return start, start + timedelta(days=cfg.days)
+    hours = timedelta(hours=cfg.backfill_telemetry_hours)
+    last_tick_day = datetime.combine(
+        (hi - timedelta(microseconds=1)).date() + timedelta(days=1), datetime.min.time(), UTC
+    )
+    days = timedelta(days=cfg.backfill_operations_days)
+    first_hour_tick = hi - hours + timedelta(hours=1)
+    first_day_tick = last_tick_day - days + timedelta(days=1)
+    return {
+        "extract_telemetry": (max(lo, hi - hours), first_hour_tick, hi),
+        "extract_operations": (max(lo, last_tick_day - days), first_day_tick, last_tick_day),
+    }
 
 
-def run_pipeline(log_dir: Path, dags_folder: Path) -> list[DagResult]:
-    """Prepare the sources, then run each present DAG in order; stops at the first failure."""
+def airflow_cli(*args: str, timeout: float = 120) -> str:
+    """Run one ``airflow`` command (the same ones a data engineer types); its stdout."""
+    proc = subprocess.run(
+        ["airflow", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"airflow {' '.join(args[:3])} failed: {' | '.join(tail)}")
+    return proc.stdout
+
+
+def end_leftovers() -> None:
+    """A killed earlier main job may have left runs and backfills open: end them, so this run
+    starts from a quiet scheduler (their data is replaced by this run's loads anyway)."""
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.models.backfill import Backfill
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete, update
+
+    now = datetime.now(UTC)
+    with create_session() as session:
+        session.execute(
+            update(TaskInstance)
+            .where(TaskInstance.dag_id.in_(DAG_IDS))
+            .where(TaskInstance.state.in_(("queued", "running", "scheduled", "up_for_retry")))
+            .values(state="failed", end_date=now)
+        )
+        session.execute(
+            update(DagRun)
+            .where(DagRun.dag_id.in_(DAG_IDS), DagRun.state.in_(ACTIVE_STATES))
+            .values(state="failed", end_date=now)
+        )
+        session.execute(
+            update(Backfill)
+            .where(Backfill.dag_id.in_(DAG_IDS), Backfill.completed_at.is_(None))
+            .values(completed_at=now)
+        )
+        session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id.in_(DAG_IDS)))
+
+
+def wait_for_dags(deadline: float) -> None:
+    """Until the dag-processor has parsed every DAG of the pipeline (no import errors)."""
+    from airflow.models.dag import DagModel
+    from airflow.models.errors import ParseImportError
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    while time.monotonic() < deadline:
+        with create_session() as session:
+            errors = session.scalars(select(ParseImportError)).all()
+            if errors:
+                first = errors[0]
+                raise RuntimeError(f"DAG import error in {first.filename}: {first.stacktrace}")
+            found = set(
+                session.scalars(
+                    select(DagModel.dag_id).where(DagModel.dag_id.in_(DAG_IDS), ~DagModel.is_stale)
+                )
+            )
+        if found == set(DAG_IDS):
+            return
+        time.sleep(2)
+    raise TimeoutError(f"the dag-processor did not parse {sorted(set(DAG_IDS) - found)} in time")
+
+
+def runs_since(started: datetime) -> list[RunRow]:
+    """Every run of the pipeline's DAGs queued since ``started``, oldest first."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        runs = session.scalars(
+            select(DagRun)
+            .where(DagRun.dag_id.in_(DAG_IDS), DagRun.queued_at >= started)
+            .order_by(DagRun.queued_at, DagRun.id)
+        ).all()
+        return [
+            RunRow(
+                dag_id=run.dag_id,
+                run_id=run.run_id,
+                run_type=str(
+                    run.run_type.value if hasattr(run.run_type, "value") else run.run_type
+                ),
+                triggered_by=str(getattr(run.triggered_by, "value", run.triggered_by) or ""),
+                state=str(getattr(run.state, "value", run.state)),
+                seconds=(run.end_date - run.start_date).total_seconds()
+                if run.end_date and run.start_date
+                else None,
+                data_end=run.data_interval_end,
+                queued_at=run.queued_at,
+            )
+            for run in runs
+        ]
+
+
+def wait_quiet(started: datetime, deadline: float) -> list[RunRow]:
+    """Until no run is queued or running and none started for ``pipeline.quiet_seconds``."""
+    quiet = get_settings().pipeline.quiet_seconds
+    last_change, last_seen = time.monotonic(), None
+    while time.monotonic() < deadline:
+        runs = runs_since(started)
+        seen = [(r.run_id, r.state) for r in runs]
+        if seen != last_seen:
+            last_change, last_seen = time.monotonic(), seen
+        active = [r for r in runs if r.state in ACTIVE_STATES]
+        if not active and time.monotonic() - last_change >= quiet:
+            return runs
+        time.sleep(2)
+    active = ", ".join(
+        f"{r.dag_id} {r.run_id}" for r in runs_since(started) if r.state in ACTIVE_STATES
+    )
+    raise TimeoutError(f"runs still active after pipeline.wait_timeout_seconds: {active or 'none'}")
+
+
+def set_paused(dag_ids: tuple[str, ...], paused: bool) -> None:
+    for dag_id in dag_ids:
+        airflow_cli("dags", "pause" if paused else "unpause", dag_id)
+
+
+def history_load(lo: datetime, splits: dict) -> None:
+    """The first install's parameterised load of each extract DAG, up to its backfill part."""
+    for dag_id in EXTRACT_DAGS:
+        until = splits[dag_id][0]
+        conf = json.dumps({"since": lo.isoformat(), "until": until.isoformat()})
+        airflow_cli("dags", "trigger", dag_id, "--conf", conf)
+
+
+def backfill(dag_id: str, first_tick: datetime, last_tick: datetime) -> None:
+    """A scheduler backfill of the DAG's runs due from ``first_tick`` to ``last_tick`` (re-runs
+    of runs that already succeeded included)."""
+    airflow_cli(
+        "backfill",
+        "create",
+        "--dag-id",
+        dag_id,
+        "--from-date",
+        first_tick.isoformat(),
+        "--to-date",
+        last_tick.isoformat(),
+        "--reprocess-behavior",
+        "completed",
+    )
+
+
+def judged(runs: list[RunRow], hi: datetime) -> list[RunRow]:
+    """The runs the main job answers for: all but scheduled runs of wall-clock intervals after
+    the mine's window (the synthetic mine has no data or shift plans there)."""
+    return [r for r in runs if not (r.run_type == "scheduled" and r.data_end and r.data_end > hi)]
+
+
+def run_table(runs: list[RunRow]) -> list[str]:
+    """One line per run: DAG, run type, what triggered it, state, seconds, run id."""
+    row = "  {:<20} {:<15} {:<12} {:<8} {:>8}  {}"
+    lines = [row.format("DAG", "run type", "trigger", "state", "seconds", "run id")]
+    for r in runs:
+        secs = f"{r.seconds:.1f}" if r.seconds is not None else "-"
+        lines.append(row.format(r.dag_id, r.run_type, r.triggered_by, r.state, secs, r.run_id))
+    return lines
+
+
+def run_pipeline() -> tuple[bool, list[RunRow]]:
+    """Load the mine, run the chain on the scheduler; whether every judged run succeeded."""
+    from fuelopt import stack
     from fuelopt.warehouse.db import conn_uri
 
     settings = get_settings()
+    cfg = settings.pipeline
     telemetry_uri = os.environ.get("FUELOPT_TELEMETRY_DB_URL") or ""
     if not telemetry_uri:
         raise ValueError("FUELOPT_TELEMETRY_DB_URL is not set (source include/scripts/env.sh)")
+    stack.down()
+    stack.preflight(stack.components())
+    end_leftovers()
     summary = prepare_sources(telemetry_uri, conn_uri(settings.connections.operations))
-    log.info("synthetic mine loaded: %s", summary)
-    since, until = window()
-    results: list[DagResult] = []
-    with postgrest_standin(telemetry_uri):
-        for dag_id in present_dags(dags_folder):
-            result = run_dag(dag_id, until, dag_conf(dag_id, since, until), log_dir)
-            results.append(result)
-            mark = "ok  " if result.ok else "FAIL"
-            print(f"{mark} {dag_id:<22} {result.seconds:6.1f}s  {result.log_path}", flush=True)
-            if not result.ok:
-                break
-    return results
+    print(f"synthetic mine loaded into the local sources: {json.dumps(summary)}", flush=True)
+    lo, hi = window()
+    splits = split_points(lo, hi)
+    deadline = time.monotonic() + cfg.wait_timeout_seconds
+    started = datetime.now(UTC)
+    with stack.running_stack() as pids:
+        print(f"stack up: {', '.join(f'{k} (pid {v})' for k, v in pids.items())}", flush=True)
+        wait_for_dags(deadline)
+        set_paused(DAG_IDS, True)
+        set_paused(EXTRACT_DAGS, False)
+        history_load(lo, splits)
+        print(f"history load from {lo.isoformat()} triggered; waiting for it", flush=True)
+        wait_quiet(started, deadline)
+        set_paused(DAG_IDS, False)
+        # Telemetry first: the day's operations load then completes transform's Asset condition.
+        for dag_id in ("extract_telemetry", "extract_operations"):
+            backfill(dag_id, *splits[dag_id][1:])
+            print(f"{dag_id} backfill created; waiting for the chain", flush=True)
+            runs = wait_quiet(started, deadline)
+        set_paused(DAG_IDS, True)
+    return all(r.state == "success" for r in judged(runs, hi)), runs
 
 
 def where_results_are() -> list[str]:
     """Lines telling the user where every result of the main job is."""
+    from psycopg import sql
+
     from fuelopt.warehouse.db import connect
 
     settings = get_settings()
@@ -164,40 +331,45 @@ def where_results_are() -> list[str]:
             (marts,),
         ).fetchall()
         for (name,) in tables:
-            count = conn.execute(f'SELECT count(*) FROM "{marts}"."{name}"').fetchone()[0]
+            query = sql.SQL("SELECT count(*) FROM {}.{}").format(
+                sql.Identifier(marts), sql.Identifier(name)
+            )
+            count = conn.execute(query).fetchone()[0]
             lines.append(f"  {marts}.{name:<28} {count:>9} rows")
     uri = os.environ.get(f"AIRFLOW_CONN_{settings.connections.warehouse.upper()}", "")
     safe_uri = uri.split("@")[-1] if "@" in uri else uri
+    plans = settings.paths.artifact(settings.optimize.artifacts_subdir)
     return [
         f"Warehouse marts (database {safe_uri}, BI role {settings.warehouse.roles.bi_reader}):",
         *lines,
         f"MLflow tracking: {os.environ.get('MLFLOW_TRACKING_URI', '(unset)')}",
-        f"Artifacts (fleet plans, data docs, dbt docs): {settings.paths.resolve('artifacts_dir')}",
+        f"Fleet plans (plan.md, chart, plan.json per shift): {plans}",
+        f"Artifacts (data docs, dbt docs): {settings.paths.resolve('artifacts_dir')}",
+        f"Airflow task logs: {Path(os.environ.get('AIRFLOW_HOME', '')) / 'logs'}",
+        f"Stack process logs: {settings.stack.folder()}",
     ]
 
 
 def _run(args: argparse.Namespace) -> int:
-    dags_folder = Path(os.environ.get("AIRFLOW__CORE__DAGS_FOLDER", PROJECT_ROOT / "dags"))
-    log_dir = Path(args.log_dir)
-    results = run_pipeline(log_dir, dags_folder)
-    if not all(r.ok for r in results):
-        failed = next(r for r in results if not r.ok)
-        print(f"\n{failed.dag_id} failed: read {failed.log_path}")
+    ok, runs = run_pipeline()
+    print("\nDAG runs (oldest first):")
+    print("\n".join(run_table(runs)))
+    if not ok:
+        print("\nthe chain did not succeed: see the failed runs above and their task logs")
         return 1
-    print(f"\n{len(results)} DAGs ran in order; logs in {log_dir}")
-    print("\n".join(where_results_are()))
+    print("\n" + "\n".join(where_results_are()))
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "pipeline",
-        help="run the whole pipeline on the local stack (the main job)",
+        help="run the whole pipeline on the local stack through the scheduler (the main job)",
         description=(
-            "Load the synthetic mine of the `pipeline` config section into the local sources, "
-            "serve telemetry with the PostgREST stand-in and run every DAG in order with "
-            "`airflow dags test`."
+            "Load the synthetic mine of the `pipeline` config section into the local sources,"
+            " start the local stack, load its history with one parameterised run of each"
+            " extract DAG, backfill the last intervals through the scheduler, and let Assets"
+            " and schedules run the rest. Stops every process it started."
         ),
     )
-    parser.add_argument("--log-dir", default=str(PROJECT_ROOT / ".local" / "runs"))
     parser.set_defaults(handler=_run)

@@ -19,6 +19,9 @@ export AIRFLOW_CONN_FUELOPT_POSTGREST="${AIRFLOW_CONN_FUELOPT_POSTGREST:-http://
 export FUELOPT_TELEMETRY_DB_URL="${FUELOPT_TELEMETRY_DB_URL:-postgresql://fuelopt_loader@$PGHOST:$PGPORT/fuelopt_telemetry}"
 
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$FUELOPT_ROOT/.local/airflow}"
+# Airflow's metadata database: PostgreSQL, so the scheduler, api-server and LocalExecutor workers
+# can write at the same time (`fuelopt stack init-db` creates it; setup.sh runs that).
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-postgresql+psycopg://airflow@$PGHOST:$PGPORT/fuelopt_airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="${AIRFLOW__CORE__DAGS_FOLDER:-$FUELOPT_ROOT/dags}"
 export AIRFLOW__CORE__PLUGINS_FOLDER="${AIRFLOW__CORE__PLUGINS_FOLDER:-$FUELOPT_ROOT/plugins}"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

@@ -62,6 +62,7 @@ fuelopt warehouse init
 fuelopt synth init-sources >/dev/null
 
 # 5. Airflow metadata database.
+fuelopt stack init-db >/dev/null
 airflow db migrate >/dev/null 2>&1 || airflow db migrate
 
 # 6. dbt: packages and the manifest the transform DAG renders from (no dbt at DAG parse time).

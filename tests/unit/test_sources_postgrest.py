@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from fuelopt.errors import BadInput
-from fuelopt.sources.extract import parse_timestamp, resolve_window
+from fuelopt.intervals import to_utc
+from fuelopt.sources.extract import resolve_window
 from fuelopt.sources.postgrest import MalformedPage, _describe_error, _parse_page, _total
 from fuelopt.sources.tables import TELEMETRY_COLUMNS
 
@@ -92,8 +93,8 @@ def test_manual_window_wins_and_empty_window_is_bad_input():
 
 
 def test_parse_timestamp_assumes_utc_and_names_the_field():
-    assert parse_timestamp("2026-01-05T10:00:00", "--since") == T
-    assert parse_timestamp("2026-01-05T12:00:00+02:00", "--since") == T
-    assert parse_timestamp("2026-01-05T10:00:00Z", "--since") == T
+    assert to_utc("2026-01-05T10:00:00", "--since") == T
+    assert to_utc("2026-01-05T12:00:00+02:00", "--since") == T
+    assert to_utc("2026-01-05T10:00:00Z", "--since") == T
     with pytest.raises(BadInput, match="--until: not an ISO 8601 timestamp"):
-        parse_timestamp("tomorrow", "--until")
+        to_utc("tomorrow", "--until")

@@ -10,8 +10,23 @@ from fuelopt.config import get_settings
 log = logging.getLogger(__name__)
 
 
+RUNBOOKS_PATH = "/fuelopt/runbooks"
+
+
+def _api_base_url() -> str:
+    """The api-server's public URL: ``[api] base_url``, else localhost on its port."""
+    from airflow.configuration import conf
+
+    base = conf.get("api", "base_url", fallback="") or ""
+    if not base.startswith(("http://", "https://")):
+        base = f"http://localhost:{conf.get('api', 'port', fallback='8080')}{base}"
+    return base.rstrip("/")
+
+
 def runbook_link(dag_id: str) -> str:
-    return f"{get_settings().alerts.runbook_base_url.rstrip('/')}/{dag_id}.md"
+    """Full URL of a DAG's runbook: ``alerts.runbook_base_url`` or the plugin's page."""
+    base = get_settings().alerts.runbook_base_url or _api_base_url() + RUNBOOKS_PATH
+    return f"{base.rstrip('/')}/{dag_id}"
 
 
 def record_alert(

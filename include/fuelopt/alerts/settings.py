@@ -12,5 +12,6 @@ class AlertSettings(Section):
     max_retry_delay_seconds: PositiveInt
     email_to: list[str]
     slack_channel: str
-    runbook_base_url: str
+    task_timeout_minutes: PositiveInt
+    runbook_base_url: str | None
     approved_tags: list[str]

@@ -38,12 +38,9 @@ def read_table(table: str, uri: str | None = None) -> pd.DataFrame:
         cols = [d.name for d in cur.description]
         rows = cur.fetchall()
     frame = pd.DataFrame(rows, columns=cols)
-    for col in frame.columns:  # numeric columns come back as Decimal
-        if (
-            frame[col].dtype == object
-            and len(frame)
-            and type(frame[col].dropna().iloc[0]).__name__ == "Decimal"
-        ):
+    for col in frame.columns:  # numeric columns come back as Decimal (or all NULL)
+        present = frame[col].dropna()
+        if frame[col].dtype == object and type(next(iter(present), None)).__name__ == "Decimal":
             frame[col] = frame[col].astype(float)
     return frame
 

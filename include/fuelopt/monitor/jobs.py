@@ -12,15 +12,6 @@ log = logging.getLogger(__name__)
 DAG_ID = "monitor_drift"
 
 
-def as_of(context: dict[str, Any]) -> datetime:
-    """The instant a run is about: its data interval end, else its logical date, else now."""
-    for key in ("data_interval_end", "logical_date"):
-        value = context.get(key)
-        if value is not None:
-            return datetime.fromisoformat(str(value)) if isinstance(value, str) else value
-    return datetime.now(UTC)
-
-
 def _summary(rows: list) -> dict[str, Any]:
     flagged = [f"{r.subject}.{r.column_name}:{r.severity}" for r in rows if r.drift]
     return {"rows": len(rows), "flagged": flagged}

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 
 from fuelopt.config import get_settings
+from fuelopt.monitor.champion import find_champion, model_name
 from fuelopt.monitor.checks import CheckRow, ops_table, sustained_columns
 from fuelopt.monitor.drift import SEVERITY_ORDER
 
@@ -27,6 +28,8 @@ def reasons(conn: psycopg.Connection, rows: list[CheckRow]) -> list[str]:
     """Why this run would ask for a retrain (empty: it would not)."""
     cfg = get_settings().monitor.retrain
     found = []
+    if cfg.when_no_champion and find_champion(model_name("cycle")) is None:
+        found.append("no champion cycle model yet")
     columns = sustained_columns(conn, "data_drift", cfg.sustained_runs, cfg.drift_severity)
     if columns:
         found.append(

@@ -82,6 +82,7 @@ class RetrainSettings(Section):
     """When the monitor asks for a retrain, and the circuit breaker that limits it."""
 
     enabled: bool
+    when_no_champion: bool
     sustained_runs: PositiveInt
     drift_severity: Literal["warning", "high"]
     accuracy_severity: Severity

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fuelopt.config import get_settings
+from fuelopt.errors import BadInput, PermanentError
+from fuelopt.optimize.build import Shift, next_shift, shift_of
 
 log = logging.getLogger(__name__)
+DAG_ID = "optimize_fleet"
+
+
+class NoShiftPlan(PermanentError):
+    """None of the shifts to plan has targets in the warehouse."""
 
 
 def shift_folder(shift_key: str) -> Path:
@@ -19,17 +26,59 @@ def shift_folder(shift_key: str) -> Path:
     return settings.paths.artifact(settings.optimize.artifacts_subdir) / shift_key
 
 
-def pick_shift(after: datetime, shift_date: str | None = None, shift: str | None = None):
-    """The shift to plan: the one named by the params, else the next one after ``after``."""
-    from fuelopt.optimize.build import next_shift, shift_of
-
+def shifts_to_plan(
+    after: datetime, shift_date: str | None = None, shift: str | None = None
+) -> list[Shift]:
+    """The shifts a run plans: the params' date (one shift, or both when ``shift`` is empty),
+    else every shift starting within ``optimize.shift.plan_horizon_hours`` after ``after``."""
     cfg = get_settings().optimize.shift
     if shift_date:
-        return shift_of(date.fromisoformat(shift_date), shift or "day", cfg)
-    return next_shift(after, cfg)
+        try:
+            day = date.fromisoformat(shift_date)
+        except ValueError:
+            raise BadInput(f"params.shift_date: not a date (YYYY-MM-DD): {shift_date!r}") from None
+        return [shift_of(day, name, cfg) for name in ((shift,) if shift else ("day", "night"))]
+    first = next_shift(after, cfg)
+    horizon = after + timedelta(hours=cfg.plan_horizon_hours)
+    shifts = [first]
+    while (following := next_shift(shifts[-1].start + timedelta(seconds=1), cfg)).start < horizon:
+        shifts.append(following)
+    return shifts
 
 
-def build_step(after: datetime, shift_date: str | None = None, shift: str | None = None) -> str:
+def plannable(shifts: list[Shift], run_id: str | None = None) -> list[Shift]:
+    """The shifts whose targets the warehouse holds; each one without is logged and alerted
+    (``ops.alert_log``, kind ``no_shift_plan``). None at all: NoShiftPlan, which no retry fixes."""
+    from fuelopt.alerts.on_call import record_alert
+    from fuelopt.warehouse.db import connect
+
+    schemas = get_settings().warehouse.schemas
+    with connect() as conn:
+        planned = {
+            (row[0], row[1])
+            for row in conn.execute(
+                f"SELECT DISTINCT shift_date, shift FROM {schemas.cleansed}."
+                "stg_operations__shift_plan WHERE shift_date = ANY(%s)",
+                ([s.shift_date for s in shifts],),
+            )
+        }
+    ready = [s for s in shifts if (s.shift_date, s.shift) in planned]
+    for missing in (s for s in shifts if s not in ready):
+        message = f"no shift plan (targets) for {missing.key}: that shift is not planned"
+        log.warning(message)
+        record_alert(
+            kind="no_shift_plan", severity="warning", dag_id=DAG_ID, message=message, run_id=run_id
+        )
+    if not ready:
+        raise NoShiftPlan(
+            "no shift plan for any shift to plan: "
+            + ", ".join(s.key for s in shifts)
+            + f" (table {schemas.cleansed}.stg_operations__shift_plan)"
+        )
+    return ready
+
+
+def build_step(target: Shift) -> str:
     """Read the warehouse, predict litres per model x route, write scenario.json; its path."""
     from fuelopt.frames import write_json
     from fuelopt.optimize.build import build_scenario, read_inputs
@@ -38,7 +87,6 @@ def build_step(after: datetime, shift_date: str | None = None, shift: str | None
     from fuelopt.warehouse.db import connect
 
     settings = get_settings()
-    target = pick_shift(after, shift_date, shift)
     with connect() as conn:
         inputs = read_inputs(conn, target, settings.optimize, settings.warehouse.schemas)
     doc = build_scenario(inputs, target, settings.optimize, load_predictor())
@@ -67,7 +115,12 @@ def solve_step(scenario_path: str) -> dict[str, Any]:
         path,
         plan.get("reason", ""),
     )
-    return {"plan_path": str(path), "status": plan["status"], "reason": plan.get("reason")}
+    return {
+        "scenario_path": scenario_path,
+        "plan_path": str(path),
+        "status": plan["status"],
+        "reason": plan.get("reason"),
+    }
 
 
 def publish_step(scenario_path: str, plan_path: str, run_id: str | None) -> dict[str, Any]:

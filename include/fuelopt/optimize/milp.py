@@ -131,15 +131,25 @@ def build(
 def _solver(settings: SolverSettings, time_limit: float, log_path: Path | None):
     if settings.name == "highs":
         return pulp.HiGHS(
-            msg=False, timeLimit=time_limit, gapRel=settings.gap_rel, threads=settings.threads
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=settings.gap_rel,
+            threads=settings.threads,
+            random_seed=settings.seed,
+            mip_max_nodes=settings.max_nodes,
         )
     return pulp.PULP_CBC_CMD(
         msg=False,
         timeLimit=time_limit,
         gapRel=settings.gap_rel,
         threads=settings.threads,
+        maxNodes=settings.max_nodes,
         logPath=str(log_path) if log_path else None,
-        options=list(settings.cbc_options),
+        options=[
+            *settings.cbc_options,
+            f"randomSeed {settings.seed}",
+            f"randomCbcSeed {settings.seed}",
+        ],
     )
 
 

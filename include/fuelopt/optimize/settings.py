@@ -13,9 +13,13 @@ class SolverSettings(Section):
     """MILP solver: CBC bundled with PuLP, or HiGHS through highspy."""
 
     name: Literal["cbc", "highs"]
+    # A safety net only: the search stops on gap_rel or max_nodes, which do not depend on the
+    # machine's speed, so the same scenario gives the same plan on a busy machine too.
     time_limit_seconds: float = Field(gt=0)
     gap_rel: float = Field(ge=0, lt=1)
     threads: int = Field(ge=1)
+    seed: int = Field(ge=0)
+    max_nodes: int = Field(ge=1)
     # Seconds given to each diagnostic re-solve of an infeasible scenario.
     diagnose_time_limit_seconds: float = Field(gt=0)
     # Extra CBC command-line options, e.g. "proximity on" (proximity search: on the bench it finds
@@ -30,6 +34,8 @@ class ShiftSettings(Section):
 
     shift_hours: float = Field(gt=0, le=24)
     day_start_hour: int = Field(ge=0, le=23)
+    # The nightly run plans every shift starting within this many hours after its data ends.
+    plan_horizon_hours: float = Field(gt=0, le=168)
 
 
 class ScenarioBuildSettings(Section):

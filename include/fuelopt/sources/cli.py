@@ -8,19 +8,21 @@ from pathlib import Path
 
 
 def _telemetry(args: argparse.Namespace) -> int:
-    from fuelopt.sources.extract import parse_timestamp, telemetry_to_file
+    from fuelopt.intervals import to_utc
+    from fuelopt.sources.extract import telemetry_to_file
 
-    since = parse_timestamp(args.since, "--since")
-    until = parse_timestamp(args.until, "--until")
+    since = to_utc(args.since, "--since")
+    until = to_utc(args.until, "--until")
     rows = telemetry_to_file(since, until, Path(args.out), base_url=args.base_url, token=args.token)
     print(json.dumps({"table": "truck_telemetry", "rows": rows, "out": args.out}))
     return 0
 
 
 def _operations(args: argparse.Namespace) -> int:
-    from fuelopt.sources.extract import operations_to_file, parse_timestamp
+    from fuelopt.intervals import to_utc
+    from fuelopt.sources.extract import operations_to_file
 
-    since = parse_timestamp(args.since, "--since")
+    since = to_utc(args.since, "--since")
     rows = operations_to_file(args.table, since, Path(args.out))
     print(json.dumps({"table": args.table, "rows": rows, "out": args.out}))
     return 0

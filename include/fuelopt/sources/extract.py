@@ -10,26 +10,13 @@ from typing import Any
 
 from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
+from fuelopt.intervals import to_utc
 from fuelopt.sources.tables import OPERATIONS_COLUMNS, TELEMETRY_COLUMNS
 
 log = logging.getLogger(__name__)
 
 TELEMETRY_SOURCE = "postgrest"
 OPERATIONS_SOURCE = "sqlserver"
-
-
-def parse_timestamp(value: str | datetime | None, field: str) -> datetime | None:
-    """An aware UTC datetime from ISO text (naive means UTC); BadInput naming ``field``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise BadInput(f"{field}: not an ISO 8601 timestamp: {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def resolve_window(
@@ -46,6 +33,9 @@ def resolve_window(
     Manual ``since``/``until`` win as given. Otherwise: the data interval widened back by
     ``lookback`` (late rows), and back to the watermark when loads were missed (a gap).
     """
+    interval_start = to_utc(interval_start, "interval_start")
+    interval_end = to_utc(interval_end, "interval_end")
+    since, until, watermark = to_utc(since, "since"), to_utc(until, "until"), to_utc(watermark, "")
     if since is not None or until is not None:
         start, end = since or interval_start, until or interval_end
     else:
@@ -58,7 +48,8 @@ def resolve_window(
     return start, end
 
 
-def _watermark(source: str, table: str, uri: str | None) -> datetime | None:
+def watermark_of(source: str, table: str, uri: str | None = None) -> datetime | None:
+    """The newest value of the table's watermark column loaded so far (None before any load)."""
     from fuelopt.warehouse.db import connect
     from fuelopt.warehouse.watermarks import get_watermark
 
@@ -94,7 +85,7 @@ def load_telemetry(
         since=since,
         until=until,
         lookback=timedelta(hours=settings.lookback_hours),
-        watermark=_watermark(TELEMETRY_SOURCE, table, uri),
+        watermark=watermark_of(TELEMETRY_SOURCE, table, uri),
     )
     reader = reader_from_config(base_url, token, page_size)
     result = load_interval(
@@ -170,7 +161,7 @@ def load_operations_table(
             since=since,
             until=until,
             lookback=timedelta(hours=cfg.lookback_hours),
-            watermark=_watermark(OPERATIONS_SOURCE, table, uri),
+            watermark=watermark_of(OPERATIONS_SOURCE, table, uri),
         )
         interval = Interval(column, start, end)
     _, query = _operations_query(table, start, end, engine.dialect.name)

@@ -457,6 +457,8 @@ def generate_operations(
     for day in range(spec.days):
         for name, frame in generate_day_operations(mine, day, spec.clean).items():
             parts[name].append(frame)
+    # The supervisor writes the plan ahead: the window ends with the plan of the day after it.
+    parts["shift_plan"].append(mine.simulate_day(spec.days).plan)
     out = {"equipment": mine.equipment()}
     for name, frames in parts.items():
         frame = pd.concat(frames, ignore_index=True)

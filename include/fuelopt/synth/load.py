@@ -149,7 +149,7 @@ def load_operations(
     windows = {
         "haul_cycles": ("dump_end", win.lo, win.hi),
         "fuel_dispatch": ("dispensed_at", win.lo, win.hi),
-        "shift_plan": ("shift_date", win.first_date, win.last_date + timedelta(days=1)),
+        "shift_plan": ("shift_date", win.first_date, win.last_date + timedelta(days=2)),
     }
     counts: dict[str, int] = {}
     with psycopg.connect(uri) as conn, conn.cursor() as cur:
