@@ -18,6 +18,9 @@ import pytest
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fuelopt-test-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+# In-process tests use a SQLite metadata database of their own; the tests that start the stack
+# give their subprocesses a PostgreSQL one (tests/support/stack.py).
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = str(_AIRFLOW_HOME / "cosmos")
 # Nothing a test writes lands in the repository's .local: artifacts and MLflow go here too.
 os.environ["FUELOPT__PATHS__ARTIFACTS_DIR"] = str(_AIRFLOW_HOME / "artifacts")
@@ -28,8 +31,8 @@ os.environ.setdefault("FUELOPT_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Source stand-ins (PostgREST) and settings fixtures shared by the extract tests.
-pytest_plugins = ["tests.support.sources", "tests.support.settings"]
+# Source stand-ins (PostgREST), settings fixtures and the stack tests' environment.
+pytest_plugins = ["tests.support.sources", "tests.support.settings", "tests.support.stack"]
 
 
 def unique_name(prefix: str) -> str:

@@ -181,6 +181,49 @@ def _tie_to_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+class Guard:
+    """A watchdog process that stops the stack's process groups once this process is gone,
+    however it ends (SIGKILL included): it waits for the end of a pipe only we hold."""
+
+    def __init__(self) -> None:
+        timeout = _settings().stop_timeout_seconds
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "fuelopt.stack", "--guard", str(timeout)],
+            stdin=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def watch(self, pgid: int) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(f"{pgid}\n".encode())
+        self._proc.stdin.flush()
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=2 * _settings().stop_timeout_seconds + 10)
+
+
+def _guard(timeout: float) -> None:
+    """The guard's side: collect process groups until the pipe closes, then stop them all."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_groups([int(line) for line in sys.stdin if line.strip()], timeout)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group lives (our own exited children are reaped first)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        while os.waitpid(-pgid, os.WNOHANG)[0]:
+            pass
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def start(component: Component, *, tied: bool, env: dict[str, str]) -> int:
     """Start one component in its own process group; its pid (also in its pid file)."""
     folder = _settings().folder()
@@ -217,8 +260,11 @@ def _wait_ready(component: Component, pid: int, deadline: float) -> None:
     raise StackError(f"{component.name} not ready after {cfg.start_timeout_seconds:g} s")
 
 
-def up(*, tied: bool = False, with_mlflow: bool = False) -> dict[str, int]:
-    """Start every component not already running; wait until each answers. Their pids."""
+def up(
+    *, tied: bool = False, with_mlflow: bool = False, guard: Guard | None = None
+) -> dict[str, int]:
+    """Start every component not already running; wait until each answers. Their pids. With a
+    guard, each component's process group is handed to it as soon as it starts."""
     from fuelopt.ml.registry import setup_experiment
 
     cfg = _settings()
@@ -227,7 +273,11 @@ def up(*, tied: bool = False, with_mlflow: bool = False) -> dict[str, int]:
     setup_experiment()  # the tracking store exists before parallel tasks race to create it
     env = airflow_env(cfg)
     deadline = time.monotonic() + cfg.start_timeout_seconds
-    started = {c.name: start(c, tied=tied, env=env) for c in wanted}
+    started = {}
+    for component in wanted:
+        started[component.name] = start(component, tied=tied, env=env)
+        if guard:
+            guard.watch(started[component.name])
     try:
         for component in wanted:
             _wait_ready(component, started[component.name], deadline)
@@ -237,41 +287,40 @@ def up(*, tied: bool = False, with_mlflow: bool = False) -> dict[str, int]:
     return started
 
 
-def _stop_group(pid: int, timeout: float) -> None:
+def stop_groups(pgids: list[int], timeout: float) -> None:
+    """SIGTERM every process of each group, SIGKILL what is left after ``timeout`` seconds."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
+        for pgid in pgids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
         end = time.monotonic() + timeout
-        while time.monotonic() < end and _alive(pid):
+        while time.monotonic() < end and any(_group_alive(g) for g in pgids):
             time.sleep(0.2)
-        if not _alive(pid):
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
+        if not any(_group_alive(g) for g in pgids):
             return
 
 
 def down() -> list[str]:
     """Stop every component with a pid file (its whole process group); their names."""
     cfg = _settings()
-    stopped = []
-    for pid_file in sorted(cfg.folder().glob("*.pid"), reverse=True):
-        with contextlib.suppress(ValueError, OSError):
-            pid = int(pid_file.read_text().strip())
-            if _alive(pid):
-                _stop_group(pid, cfg.stop_timeout_seconds)
-                stopped.append(pid_file.stem)
+    alive = running()
+    stop_groups(list(alive.values()), cfg.stop_timeout_seconds)
+    for pid_file in cfg.folder().glob("*.pid"):
         pid_file.unlink(missing_ok=True)
-    return stopped
+    return sorted(alive)
 
 
 @contextlib.contextmanager
 def running_stack(*, with_mlflow: bool = False) -> Iterator[dict[str, int]]:
-    """The stack for the length of a block, tied to this process; stopped at its end."""
+    """The stack for the length of a block, tied to this process; stopped at its end, and by
+    a guard process when this one is killed."""
     down()  # leftovers of a killed earlier run
+    guard = Guard()
     try:
-        yield up(tied=True, with_mlflow=with_mlflow)
+        yield up(tied=True, with_mlflow=with_mlflow, guard=guard)
     finally:
         down()
+        guard.close()
 
 
 def init_metadata_db() -> str:
@@ -299,10 +348,7 @@ def status() -> dict[str, object]:
     return {
         "running": alive,
         "ui": f"http://{cfg.api_host}:{cfg.api_port}" if "api-server" in alive else None,
-        "password_file": str(
-            Path(os.environ.get("AIRFLOW_HOME", ""))
-            / "simple_auth_manager_passwords.json.generated"
-        ),
+        "password_file": str(Path(os.environ.get("AIRFLOW_HOME", "")) / PASSWORD_FILE),
         "logs": str(cfg.folder()),
     }
 
@@ -338,3 +384,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("action", choices=["up", "down", "status", "init-db"])
     parser.add_argument("--with-mlflow", action="store_true", help="also start the MLflow UI")
     parser.set_defaults(handler=_cli)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--guard"]:
+        _guard(float(sys.argv[2]))

@@ -41,10 +41,19 @@ def test_dags_follow_the_rules(dagbag):
     assert dag_problems(dagbag, RUNBOOKS) == []
 
 
-def test_monitor_runs_every_six_hours(dagbag):
-    if "monitor_drift" not in dagbag.dag_ids:
-        pytest.skip("monitor_drift not in this tree yet")
-    assert dagbag.dags["monitor_drift"].timetable.expression == "0 */6 * * *"
+def test_monitor_runs_every_six_hours_and_on_new_marts(dagbag):
+    timetable = dagbag.dags["monitor_drift"].timetable
+    assert timetable.timetable.expression == "0 */6 * * *"
+    assert timetable.asset_condition.name == "marts.all"
+
+
+def test_extracts_tick_on_interval_cron_without_start_date(dagbag):
+    """Each run covers the period before its tick; no start_date, so un-pausing a DAG does not
+    run a stale interval."""
+    for dag_id, period in (("extract_telemetry", 3600), ("extract_operations", 86400)):
+        dag = dagbag.dags[dag_id]
+        assert dag.timetable.interval.total_seconds() == period, dag_id
+        assert dag.start_date is None, dag_id
 
 
 GOOD = """

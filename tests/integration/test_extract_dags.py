@@ -62,3 +62,33 @@ def test_extract_operations_dag_loads_every_table(airflow_home, warehouse_uri, o
         for table, table_rows in data.items():
             got = conn.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
             assert got == len(table_rows), table
+
+
+def test_scheduled_run_extracts_its_data_interval_without_conf(
+    airflow_home, warehouse_uri, standin
+):
+    """As the scheduler runs it: no params, only the data interval; the gap since the last load
+    (the watermark) is caught up."""
+    rows = make_telemetry(minutes=2 * 24 * 60)
+    insert_telemetry(standin.db_uri, rows)
+    first_day = {"since": T0.isoformat(), "until": (T0 + timedelta(days=1)).isoformat()}
+    run = load_dag("extract_telemetry").test(
+        logical_date=T0 + timedelta(days=1), run_conf=first_day
+    )
+    assert run.state == "success"
+
+    run = load_dag("extract_telemetry").test(logical_date=T0 + timedelta(days=2))
+
+    assert run.state == "success"
+    assert run.conf == {} and run.data_interval_end == T0 + timedelta(days=2)
+    with psycopg.connect(warehouse_uri) as conn:
+        assert conn.execute("SELECT count(*) FROM raw.truck_telemetry").fetchone()[0] == len(rows)
+
+
+def test_bad_param_fails_at_once_without_retries(airflow_home, warehouse_uri, standin):
+    dag = load_dag("extract_telemetry")
+    run = dag.test(logical_date=T0 + timedelta(days=1), run_conf={"since": "yesterday"})
+
+    assert run.state == "failed"
+    (ti,) = run.get_task_instances()
+    assert ti.state == "failed" and ti.try_number == 1

@@ -175,3 +175,42 @@ def test_infeasible_shift_fails_without_publishing(airflow_home, warehouse_uri, 
     ops = get_settings().warehouse.schemas.ops
     with psycopg.connect(warehouse_uri) as conn:
         assert conn.execute(f"SELECT count(*) FROM {ops}.fleet_plan").fetchone()[0] == 0
+
+
+def _run_at(when: datetime):
+    """A run as the scheduler makes it: no params, only its data interval."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "optimize_fleet.py"))
+    return bag.get_dag("optimize_fleet").test(logical_date=when)
+
+
+def test_nightly_run_without_params_plans_both_coming_shifts(
+    airflow_home, warehouse_uri, mine, isolated
+):
+    day = datetime.fromisoformat(mine["shift_date"]).replace(hour=2, tzinfo=UTC)
+    assert str(_run_at(day).state) == "success"
+
+    ops = get_settings().warehouse.schemas.ops
+    with psycopg.connect(warehouse_uri) as conn:
+        planned = conn.execute(
+            f"SELECT DISTINCT shift_date::text, shift FROM {ops}.fleet_plan ORDER BY 2"
+        ).fetchall()
+        alerts = conn.execute(f"SELECT count(*) FROM {ops}.alert_log").fetchone()[0]
+    assert planned == [(mine["shift_date"], "day"), (mine["shift_date"], "night")]
+    assert alerts == 0
+
+
+def test_night_without_shift_plan_alerts_and_fails_at_once(
+    airflow_home, warehouse_uri, mine, isolated
+):
+    after = datetime.fromisoformat(mine["shift_date"]).replace(hour=2, tzinfo=UTC)
+    run = _run_at(after + timedelta(days=1))
+
+    assert str(run.state) == "failed"
+    (shifts,) = [ti for ti in run.get_task_instances() if ti.task_id == "shifts"]
+    assert str(shifts.state) == "failed" and shifts.try_number == 1
+    ops = get_settings().warehouse.schemas.ops
+    with psycopg.connect(warehouse_uri) as conn:
+        kinds = conn.execute(f"SELECT kind, severity FROM {ops}.alert_log").fetchall()
+    assert kinds.count(("no_shift_plan", "warning")) == 2

@@ -1,64 +1,114 @@
-"""The main job end to end: every DAG, in order, on a small synthetic mine, in databases, an
-Airflow home, an MLflow store and an artifacts folder of this test's own."""
+"""The main job end to end, as production runs it: ``fuelopt pipeline`` on a small mine starts the
+scheduler stack and lets schedules, backfills and Assets drive every DAG. Killed half-way, it
+leaves no process behind; run again, it ends green with the data exactly once."""
 
 from __future__ import annotations
 
-import socket
-from pathlib import Path
+import signal
+import subprocess
+import time
+from datetime import date, timedelta
 
 import psycopg
 import pytest
 
-from fuelopt.config import get_settings
-from fuelopt.pipeline import DAG_ORDER, present_dags, run_pipeline
+from tests.support.stack import ROOT, group_members, stack_pids
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+DAYS, TRUCKS, START = 10, 4, date(2026, 3, 2)
+CHAINED = ("transform_warehouse", "monitor_drift", "train_models", "optimize_fleet")
 
 
 @pytest.fixture
-def pipeline_env(make_database, warehouse_uri, airflow_home, tmp_path, monkeypatch):
-    """Point every connection and folder the DAGs use at this test's own."""
-    monkeypatch.setenv("AIRFLOW_CONN_FUELOPT_SQLSERVER", make_database("fuelopt_ops"))
-    monkeypatch.setenv("FUELOPT_TELEMETRY_DB_URL", make_database("fuelopt_tel"))
-    monkeypatch.setenv("AIRFLOW_CONN_FUELOPT_POSTGREST", f"http://127.0.0.1:{_free_port()}")
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow' / 'mlflow.db'}")
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
-    monkeypatch.setenv("FUELOPT__PATHS__ARTIFACTS_DIR", str(tmp_path / "artifacts"))
-    monkeypatch.setenv("FUELOPT__ALERTS__RETRY_DELAY_SECONDS", "1")
-    (tmp_path / "mlflow").mkdir()
-    get_settings.cache_clear()
-    yield warehouse_uri
-    get_settings.cache_clear()
+def mine_env(stack_env):
+    return {
+        **stack_env,
+        "FUELOPT__PIPELINE__DAYS": str(DAYS),
+        "FUELOPT__PIPELINE__TRUCKS": str(TRUCKS),
+        "FUELOPT__PIPELINE__START": START.isoformat(),
+        "FUELOPT__ML__CYCLE__NUM_BOOST_ROUND": "60",
+        "FUELOPT__ML__DEMAND__NUM_BOOST_ROUND": "30",
+    }
 
 
-@pytest.mark.slow
-def test_main_job_runs_every_dag_in_order(pipeline_env, tmp_path):
-    results = run_pipeline(tmp_path / "runs", ROOT / "dags")
+def _kill_when_loading(env: dict[str, str], log_path) -> set[int]:
+    """Start the main job, SIGKILL it once the scheduler is loading history; the stack's pids."""
+    state_dir = ROOT / env["FUELOPT__STACK__STATE_DIR"]
+    with open(log_path, "wb") as log:
+        job = subprocess.Popen(
+            ["fuelopt", "pipeline"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+    try:
+        deadline = time.monotonic() + 600
+        while b"history load" not in log_path.read_bytes():
+            assert job.poll() is None, log_path.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the main job did not start the history load"
+            time.sleep(1)
+        pids = stack_pids(state_dir)
+        time.sleep(10)  # runs are queued and running now
+    finally:
+        job.send_signal(signal.SIGKILL)
+        job.wait(timeout=30)
+    return pids
 
-    failed = [r for r in results if not r.ok]
-    assert not failed, failed[0].log_path.read_text()[-5000:]
-    assert [r.dag_id for r in results] == present_dags(ROOT / "dags") == list(DAG_ORDER)
 
-    with psycopg.connect(pipeline_env) as conn:
+def test_main_job_runs_the_chain_on_the_scheduler(mine_env, tmp_path):
+    pids = _kill_when_loading(mine_env, tmp_path / "killed.log")
+    assert {"api-server", "scheduler", "dag-processor", "triggerer"} <= {
+        p.stem for p in (ROOT / mine_env["FUELOPT__STACK__STATE_DIR"]).glob("*.pid")
+    }
+    deadline = time.monotonic() + 90
+    while group_members(pids) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not group_members(pids), "processes of the killed main job outlived it"
 
-        def count(table: str) -> int:
-            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    done = subprocess.run(
+        ["fuelopt", "pipeline"],
+        env=mine_env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=2400,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    assert "Warehouse marts" in done.stdout
+    assert not group_members(stack_pids(ROOT / mine_env["FUELOPT__STACK__STATE_DIR"]) | pids)
 
-        assert count("raw.truck_telemetry") > 0
-        assert count("raw.haul_cycles") > 0
-        for mart in ("dim_equipment", "fct_haul_cycles", "fct_fuel_daily"):
-            assert count(f"marts.{mart}") > 0, mart
-        assert count("ops.rejects") > 0  # the mine injects defects; they are quarantined
-        assert count("ops.predictions") > 0
-        assert count("marts.fct_fleet_plan") > 0
-        assert count("marts.fct_drift_checks") > 0
-        audit = conn.execute(
-            "SELECT count(DISTINCT table_name) FROM ops.load_audit WHERE rows_loaded > 0"
-        ).fetchone()[0]
-        assert audit == 5
+    metadata = mine_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg", "")
+    with psycopg.connect(metadata) as conn:
+        runs = conn.execute(
+            "SELECT dag_id, run_type, state, count(*) FROM dag_run"
+            " WHERE queued_at >= (SELECT max(queued_at) FROM dag_run"
+            "   WHERE dag_id = 'extract_operations' AND run_type = 'manual')"
+            " GROUP BY 1, 2, 3"
+        ).fetchall()
+    by_kind = {(d, t): n for d, t, s, n in runs if s == "success"}
+    for dag_id in ("extract_telemetry", "extract_operations"):
+        assert by_kind.get((dag_id, "manual")) == 1, runs
+        assert by_kind.get((dag_id, "backfill"), 0) >= 1, runs
+    for dag_id in CHAINED:
+        assert by_kind.get((dag_id, "asset_triggered"), 0) >= 1, (dag_id, runs)
+    # Scheduled runs of wall-clock intervals after the mine's window are not the chain's.
+    assert not [r for r in runs if r[2] == "failed" and r[1] != "scheduled"], runs
+
+    warehouse = mine_env["AIRFLOW_CONN_FUELOPT_WAREHOUSE"]
+    with (
+        psycopg.connect(warehouse) as wh,
+        psycopg.connect(mine_env["FUELOPT_TELEMETRY_DB_URL"]) as tel,
+    ):
+        source_rows = tel.execute("SELECT count(*) FROM api.truck_telemetry").fetchone()[0]
+        raw_rows = wh.execute("SELECT count(*) FROM raw.truck_telemetry").fetchone()[0]
+        # every hour of the window (its last six included), loaded once across both runs
+        assert raw_rows == source_rows
+        cycles, cycle_keys = wh.execute(
+            "SELECT count(*), count(DISTINCT cycle_id) FROM marts.fct_haul_cycles"
+        ).fetchone()
+        assert cycles == cycle_keys > 0
+        planned = wh.execute(
+            "SELECT DISTINCT shift FROM marts.fct_fleet_plan WHERE shift_date = %s",
+            (START + timedelta(days=DAYS),),
+        ).fetchall()
+        assert {s for (s,) in planned} == {"day", "night"}
+        assert wh.execute("SELECT count(*) FROM marts.fct_drift_checks").fetchone()[0] > 0
+        assert wh.execute("SELECT count(*) FROM marts.fct_fuel_forecast").fetchone()[0] > 0

@@ -98,4 +98,5 @@ def test_events_are_filtered_sorted_and_summarised_in_one_message():
     subject, body = compose("monitor_drift", "run-1", events, None)
     assert subject == "[fuelopt] monitor_drift: 2 monitoring event(s), worst high"
     assert "stale source raw.truck_telemetry.ts: 400 min old (max 90)" in body
-    assert "data drift features.cycle_features.rise_m" in body and "monitor_drift.md" in body
+    assert "data drift features.cycle_features.rise_m" in body
+    assert "/fuelopt/runbooks/monitor_drift" in body
