@@ -1,4 +1,4 @@
-"""`fuelopt train-cycle-model` (CONTRACTS.md §2) on the synthetic mine: JSON metrics, a pyfunc
+"""`fuelopt train-cycle-model` (docs/contracts.md §2) on the synthetic mine: JSON metrics, a pyfunc
 model that loads in a fresh process without fuelopt, unseen categories, bad input."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`fuelopt forecast-demand` (CONTRACTS.md §3): columns, dates, ordered intervals, honest
+"""`fuelopt forecast-demand` (docs/contracts.md §3): columns, dates, ordered intervals, honest
 coverage, short or broken series."""
 
 from __future__ import annotations

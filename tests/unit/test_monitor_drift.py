@@ -1,4 +1,4 @@
-"""Drift statistics and the ``fuelopt drift`` command (CONTRACTS.md §5)."""
+"""Drift statistics and the ``fuelopt drift`` command (docs/contracts.md §5)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def make_cycles(
     poor_roads: bool = False,
     new_model: str | None = None,
 ) -> pd.DataFrame:
-    """A crafted cycle-level feature frame (CONTRACTS.md §1 columns), optionally drifted."""
+    """A crafted cycle-level feature frame (docs/contracts.md §1), optionally drifted."""
     rng = np.random.default_rng(seed)
     load_start = pd.Timestamp(start, tz="UTC") + pd.to_timedelta(
         np.sort(rng.uniform(0, n * 0.5, n)), unit="min"

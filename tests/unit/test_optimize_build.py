@@ -70,7 +70,7 @@ def test_scenario_from_history_is_valid_and_solvable(mine):
     assert doc["fuel_source"] == "physics" and doc["shift"] == "night"
     for truck in scenario.trucks:  # hours worked in recent shifts, within the shift
         assert 8.0 < truck.available_h <= cfg.shift.shift_hours
-    # Physics litres are the right order of magnitude against the sensor's (REFERENCES.md).
+    # Physics litres: the sensor's order of magnitude (docs/domain.md#haul-truck-fuel).
     seen = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["fuel_l"].median()
     for route in scenario.routes:
         for model, litres in route.fuel_l_per_cycle.items():

@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
-{#- The cycle-level feature frame of CONTRACTS §1 (haul_cycles + truck_model, truck_engine_hours)
+{#- The cycle-level feature frame of docs/contracts.md §1 (haul_cycles + truck_model, truck_engine_hours)
     plus engineered features. A view: equipment attributes are always the current register. -#}
 select
     f.cycle_id,

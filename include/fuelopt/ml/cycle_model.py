@@ -218,7 +218,7 @@ def train_cycle_model(frame: pd.DataFrame, cfg: CycleModelSettings, seed: int) -
 
 
 def cli_metrics(model: TrainedCycleModel) -> dict[str, Any]:
-    """The JSON line of ``fuelopt train-cycle-model`` (CONTRACTS.md §2)."""
+    """The JSON line of ``fuelopt train-cycle-model`` (docs/contracts.md §2)."""
 
     def pick(name: str) -> dict[str, float]:
         s = model.cv.summary[name]

@@ -258,7 +258,7 @@ def fit_demand(
 def forecast_from_history(
     frame: pd.DataFrame, cfg: DemandModelSettings, horizons: list[int], seed: int
 ) -> pd.DataFrame:
-    """Train on the history and forecast each horizon from its last day (CONTRACTS.md §3)."""
+    """Train on the history and forecast each horizon from its last day (docs/contracts.md §3)."""
     model = fit_demand(frame, cfg, horizons, seed)
     return forecast(frame, model.meta, model.boosters)
 

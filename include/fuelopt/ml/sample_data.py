@@ -1,5 +1,5 @@
 """Model inputs built from source-shaped operations tables (the synthetic mine, or an extract):
-the cycle-level feature frame of CONTRACTS.md §1 and the daily site series."""
+the cycle-level feature frame of docs/contracts.md §1 and the daily site series."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ class WalkForwardSettings(Section):
 
 
 class PhysicsSettings(Section):
-    """Constants of the physics baseline and features (REFERENCES.md, "Haul-truck fuel")."""
+    """Constants of the physics baseline and features (docs/domain.md#haul-truck-fuel)."""
 
     gravity_m_s2: float = Field(gt=0)
     nominal_empty_mass_t: float = Field(gt=0)

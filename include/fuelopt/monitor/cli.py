@@ -1,4 +1,4 @@
-"""``fuelopt drift``: per-column drift report between two files (CONTRACTS.md §5)."""
+"""``fuelopt drift``: per-column drift report between two files (docs/contracts.md §5)."""
 
 from __future__ import annotations
 

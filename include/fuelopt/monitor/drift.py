@@ -1,4 +1,4 @@
-"""Per-column drift between a reference window and a current window (CONTRACTS.md §5).
+"""Per-column drift between a reference window and a current window (docs/contracts.md §5).
 
 Numeric columns: PSI over the reference's quantile bins (plus one bin below the reference minimum
 and one above its maximum, so a shift outside the reference range is seen) and the two-sample KS
@@ -262,7 +262,7 @@ def compare(
     settings: DriftSettings | None = None,
     time_column: str | None = None,
 ) -> dict[str, Any]:
-    """The drift report of CONTRACTS.md §5 (plus details) for ``columns`` (default: shared ones).
+    """The drift report of docs/contracts.md §5 (plus details) for ``columns`` (default: shared)
 
     Named columns must exist in both frames (``KeyError`` naming the frame otherwise). With a
     ``time_column`` in the reference, PSI thresholds are calibrated on its own blocks (see above).

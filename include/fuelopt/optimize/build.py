@@ -138,7 +138,7 @@ def worked_hours(cycles: pd.DataFrame, cfg: ShiftSettings) -> pd.Series:
 def build_scenario(
     inputs: dict[str, Any], shift: Shift, cfg: OptimizeSettings, predictor: Predictor
 ) -> dict[str, Any]:
-    """Scenario document (CONTRACTS §4) plus context keys (shift, fuel_source, profiles)."""
+    """Scenario document (docs/contracts.md §4) plus context keys (shift, fuel_source, profiles)."""
     sc = cfg.scenario
     equipment = inputs["equipment"].copy()
     targets = inputs["targets"].copy()

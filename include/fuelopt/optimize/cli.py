@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "optimize",
         help="assign trucks to shovel/dump routes for one shift (MILP), vs a greedy dispatcher",
     )
-    p.add_argument("--scenario", required=True, help="scenario JSON (CONTRACTS.md section 4)")
+    p.add_argument("--scenario", required=True, help="scenario JSON (docs/contracts.md §4)")
     p.add_argument("--out", required=True, help="plan JSON to write")
     p.add_argument(
         "--time-limit",

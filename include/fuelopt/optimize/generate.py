@@ -1,8 +1,8 @@
 """Generated scenarios for the scaling bench and the property tests (deterministic per seed).
 
-A pit of shovels and dumps on a plane; three truck models (REFERENCES.md rated figures); cycle
+A pit of shovels and dumps on a plane; three truck models (docs/domain.md rated figures); cycle
 hours from distance and model speed; litres per cycle from model power x hours x load factor with
-a per model-route factor (road, grade, operator: REFERENCES.md says operators alone differ by
+a per model-route factor (road, grade, operator: docs/domain.md says operators alone differ by
 10-12 %). Big shovels load only big trucks. Targets are a share of what the fleet can move.
 """
 
@@ -12,7 +12,7 @@ import math
 import random
 from typing import Any
 
-# model: (payload t, rated kW, loaded speed km/h)  -- REFERENCES.md "Haul-truck fuel"
+# model: (payload t, rated kW, loaded speed km/h)  -- docs/domain.md#rated-truck-figures
 MODELS = {
     "CAT 793F": (227.0, 1800.0, 24.0),
     "Komatsu 930E": (290.0, 2000.0, 22.0),
@@ -31,7 +31,7 @@ def scenario_dict(
     target_utilisation: float = 0.8,
     shift_hours: float = 12.0,
 ) -> dict[str, Any]:
-    """A scenario document (CONTRACTS §4) of the given size."""
+    """A scenario document (docs/contracts.md §4) of the given size."""
     rng = random.Random(f"{seed}-{trucks}-{shovels}-{dumps}")
     names = list(MODELS)
     fleet = []

@@ -1,4 +1,4 @@
-"""Solve a scenario and score it against the greedy baseline: the plan document of CONTRACTS §4.
+"""Solve a scenario and score it against the greedy baseline: the plan of docs/contracts.md §4.
 
 Saving against the baseline: when the greedy dispatcher reaches every target,
 ``saving_pct = (baseline_fuel_l - objective_fuel_l) / baseline_fuel_l x 100`` (basis ``litres``).

@@ -1,4 +1,4 @@
-"""Scenario of one shift (CONTRACTS §4): typed objects, strict loading and validation.
+"""Scenario of one shift (docs/contracts.md §4): typed objects, strict loading and validation.
 
 Every error raises :class:`fuelopt.errors.BadInput` naming the field and the offending id, e.g.
 ``routes[3] (shovel S9): unknown shovel``.
@@ -45,7 +45,7 @@ class Route:
     fuel_l_per_cycle: dict[str, float]
 
     def usable_by(self, model: str) -> bool:
-        """A model missing from either dict cannot use the route (CONTRACTS §4)."""
+        """A model missing from either dict cannot use the route (docs/contracts.md §4)."""
         return model in self.cycle_h and model in self.fuel_l_per_cycle
 
 

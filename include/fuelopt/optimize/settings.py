@@ -56,7 +56,7 @@ class ScenarioBuildSettings(Section):
 
 
 class PhysicsFuelSettings(Section):
-    """Fallback litres per cycle when no champion model exists (REFERENCES.md, haul-truck fuel).
+    """Fallback litres per cycle when no champion model exists (docs/domain.md#haul-truck-fuel).
 
     litres = (g x [gross x (rise + rr x loaded_m) + empty x (rr x empty_m)] / efficiency) / MJ per
     litre + idle_lph x (queue + load/dump) hours.

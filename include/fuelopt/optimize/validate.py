@@ -1,4 +1,4 @@
-"""Plan validator: recomputes every constraint of CONTRACTS §4 from the plan and the scenario."""
+"""Plan validator: recomputes every constraint of docs/contracts.md §4 from plan and scenario."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ KEYS = {
 
 
 def source_table(name: str, schema: str) -> sa.Table:
-    """The SQLAlchemy description of one operations source table (CONTRACTS.md §1)."""
+    """The SQLAlchemy description of one operations source table (docs/contracts.md §1)."""
     if name not in OPERATIONS_COLUMNS:
         raise ValueError(f"unknown operations table {name!r}; one of {sorted(OPERATIONS_COLUMNS)}")
     columns = [sa.Column(c, _TYPES[column_kind(c)]) for c in OPERATIONS_COLUMNS[name]]

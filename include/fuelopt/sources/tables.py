@@ -1,4 +1,4 @@
-"""Column contracts of the source tables (CONTRACTS.md §1), in raw-layer order."""
+"""Column contracts of the source tables (docs/contracts.md §1), in raw-layer order."""
 
 from __future__ import annotations
 

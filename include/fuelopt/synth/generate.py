@@ -442,7 +442,7 @@ def generate_day_operations(mine: Mine, day: int, clean: bool) -> dict[str, pd.D
 def generate_operations(
     spec: MineSpec | None = None, *, include_truth: bool = False
 ) -> dict[str, pd.DataFrame]:
-    """The four operations tables (CONTRACTS §1 columns, in order, UTC timestamps).
+    """The four operations tables (docs/contracts.md §1 columns, in order, UTC timestamps).
 
     ``include_truth`` adds to ``haul_cycles`` the generator's noise-free litres
     (``fuel_l_expected``), ``truck_model`` and a ``defect`` label (empty for clean rows).

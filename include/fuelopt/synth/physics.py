@@ -26,7 +26,7 @@ fraction. Fuel:
     fuel_l (cycle) = Σ_phases rate · duration · (1 + ε),  ε ~ N(0, cycle_fuel_sd)  (sensor noise)
 
 So fuel grows with gross vehicle weight × (grade + rolling resistance) × speed, as in the
-Carlson engine-based estimate (REFERENCES.md). The operator effect and the sensor noise are not
+Carlson engine-based estimate (docs/domain.md). The operator effect and the sensor noise are not
 visible in the cycle columns: together they are the irreducible error documented in truth.json.
 Truck figures come from :mod:`fuelopt.synth.truck_models`.
 """

@@ -1,9 +1,9 @@
 """Haul-truck figures used by the synthetic mine: the one table of rated power, payload and weight.
 
-Sources (rows of /work/shared/REFERENCES.md, "Haul-truck fuel"):
+Sources (docs/domain.md#rated-truck-figures):
 - rated power and payload: "Rated figures (manufacturers' spec sheets, approximate)": CAT 793F
   about 1,800 kW / 227 t, Komatsu 930E about 2,000 kW / 290 t, CAT 785D about 1,000 kW / 136 t.
-- empty weight: not in REFERENCES.md; gross machine operating weight minus rated payload from the
+- empty weight: not among those figures; gross machine operating weight minus rated payload from the
   same manufacturers' spec sheets (CAT 793F 390.9 t GMW, Komatsu 930E 504.5 t, CAT 785D
   249.5 t), rounded; treat as approximate.
 - fuel tank: the same spec sheets (approximate), used only to bound refuelling.
@@ -24,9 +24,9 @@ class TruckModel(NamedTuple):
 
 
 TRUCK_MODELS: dict[str, TruckModel] = {
-    "CAT 793F": TruckModel(1800.0, 227.0, 164.0, 4540.0, "REFERENCES.md: rated figures"),
-    "Komatsu 930E": TruckModel(2000.0, 290.0, 214.0, 4540.0, "REFERENCES.md: rated figures"),
-    "CAT 785D": TruckModel(1000.0, 136.0, 113.0, 3785.0, "REFERENCES.md: rated figures"),
+    "CAT 793F": TruckModel(1800.0, 227.0, 164.0, 4540.0, "docs/domain.md: rated figures"),
+    "Komatsu 930E": TruckModel(2000.0, 290.0, 214.0, 4540.0, "docs/domain.md: rated figures"),
+    "CAT 785D": TruckModel(1000.0, 136.0, 113.0, 3785.0, "docs/domain.md: rated figures"),
 }
 
 # Loading tools and auxiliary machines: listed in `equipment`, no fuel model (electric shovels).

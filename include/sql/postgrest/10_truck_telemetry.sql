@@ -1,4 +1,4 @@
--- Telemetry source as a mine exposes it through PostgREST (CONTRACTS.md §1 truck_telemetry).
+-- Telemetry source as a mine exposes it through PostgREST (docs/contracts.md §1).
 -- Run as the database owner (the loader role) after 00_roles.sql; idempotent.
 -- PostgREST serves the schema `api` (db-schemas = api, db-anon-role = telemetry_anon).
 CREATE SCHEMA IF NOT EXISTS api;

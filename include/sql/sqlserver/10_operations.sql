@@ -1,4 +1,4 @@
--- Operations source (fleet management / ERP) on SQL Server: CONTRACTS.md §1 tables in dbo.
+-- Operations source (fleet management / ERP) on SQL Server: docs/contracts.md §1, in dbo.
 -- T-SQL for a real SQL Server (compose and production); idempotent. The local default uses a
 -- PostgreSQL stand-in with the same tables: include/sql/sqlserver_local/10_operations.sql.
 -- Timestamps are UTC in datetime2 (SQL Server has no time zone in datetime2).

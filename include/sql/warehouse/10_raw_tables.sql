@@ -1,4 +1,4 @@
--- Raw layer: exactly what the sources said (CONTRACTS.md §1), nullable and unconstrained so
+-- Raw layer: exactly what the sources said (docs/contracts.md §1), nullable and unconstrained so
 -- that nothing is lost at load, plus load metadata. Loaded by fuelopt.warehouse (delete-then-insert
 -- per data interval, in one transaction). Cleansing happens in dbt (models/staging).
 CREATE TABLE IF NOT EXISTS raw.truck_telemetry (
