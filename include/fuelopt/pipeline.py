@@ -279,7 +279,8 @@ def run_table(runs: list[RunRow]) -> list[str]:
 
 
 def run_pipeline() -> tuple[bool, list[RunRow]]:
-    """Load the mine, run the chain on the scheduler; whether every judged run succeeded."""
+    """Load the mine, run the chain on the scheduler; whether every judged run succeeded and
+    every DAG of the pipeline ran."""
     from fuelopt import stack
     from fuelopt.warehouse.db import conn_uri
 
@@ -312,7 +313,38 @@ def run_pipeline() -> tuple[bool, list[RunRow]]:
             print(f"{dag_id} backfill created; waiting for the chain", flush=True)
             runs = wait_quiet(started, deadline)
         set_paused(DAG_IDS, True)
-    return all(r.state == "success" for r in judged(runs, hi)), runs
+    answered = judged(runs, hi)
+    succeeded = {r.dag_id for r in answered if r.state == "success"}
+    return all(r.state == "success" for r in answered) and succeeded == set(DAG_IDS), runs
+
+
+def failure_lines(runs: list[RunRow]) -> list[str]:
+    """For each failed run: its failed tasks' log files and the exception that ended them."""
+    logs = Path(os.environ.get("AIRFLOW_HOME", "")) / "logs"
+    lines = []
+    for run in (r for r in runs if r.state == "failed"):
+        for path in sorted(logs.glob(f"dag_id={run.dag_id}/run_id={run.run_id}/task_id=*/*.log")):
+            entries = map(_json_line, path.read_text(errors="replace").splitlines())
+            errors = [_error_text(e) for e in entries if e.get("level") in ("error", "critical")]
+            if errors:
+                lines += [f"  {path}", f"    {errors[0][:500]}"]
+    return lines
+
+
+def _error_text(entry: dict) -> str:
+    details = entry.get("error_detail")
+    if isinstance(details, list) and details and isinstance(details[-1], dict):
+        last = details[-1]
+        return f"{last.get('exc_type', '')}: {last.get('exc_value', '')}"
+    return str(entry.get("event", "")).strip().splitlines()[0] if entry.get("event") else ""
+
+
+def _json_line(line: str) -> dict:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return {}
+    return entry if isinstance(entry, dict) else {}
 
 
 def where_results_are() -> list[str]:
@@ -355,7 +387,8 @@ def _run(args: argparse.Namespace) -> int:
     print("\nDAG runs (oldest first):")
     print("\n".join(run_table(runs)))
     if not ok:
-        print("\nthe chain did not succeed: see the failed runs above and their task logs")
+        print("\nthe chain did not succeed; failed tasks' logs and last errors:")
+        print("\n".join(failure_lines(runs)))
         return 1
     print("\n" + "\n".join(where_results_are()))
     return 0

@@ -92,3 +92,24 @@ def test_bad_param_fails_at_once_without_retries(airflow_home, warehouse_uri, st
     assert run.state == "failed"
     (ti,) = run.get_task_instances()
     assert ti.state == "failed" and ti.try_number == 1
+
+
+def test_scheduled_operations_run_loads_the_day_without_conf(
+    airflow_home, warehouse_uri, operations_source
+):
+    data = operations_rows(days=2)
+    insert_operations(operations_source, data)
+    first_day = {"since": T0.isoformat(), "until": (T0 + timedelta(days=1)).isoformat()}
+    run = load_dag("extract_operations").test(
+        logical_date=T0 + timedelta(days=1), run_conf=first_day
+    )
+    assert run.state == "success"
+
+    run = load_dag("extract_operations").test(logical_date=T0 + timedelta(days=2))
+
+    assert run.state == "success" and run.conf == {}
+    with psycopg.connect(warehouse_uri) as conn:
+        for table in ("haul_cycles", "fuel_dispatch"):
+            got = conn.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+            ends = [r[5] if table == "haul_cycles" else r[2] for r in data[table]]
+            assert got == sum(end < T0 + timedelta(days=2) for end in ends), table

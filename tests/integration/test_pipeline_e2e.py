@@ -16,7 +16,8 @@ from tests.support.stack import ROOT, group_members, stack_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-DAYS, TRUCKS, START = 10, 4, date(2026, 3, 2)
+# The smallest mine the chain trains on: the demand model needs ml.demand.min_history_days (21).
+DAYS, TRUCKS, START = 24, 3, date(2026, 1, 1)
 CHAINED = ("transform_warehouse", "monitor_drift", "train_models", "optimize_fleet")
 
 

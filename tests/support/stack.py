@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +67,22 @@ def stack_env(make_database, warehouse_uri, tmp_path) -> Iterator[dict[str, str]
     )
     yield env
     stop_groups(sorted(stack_pids(tmp_path / "stack")), timeout=5)
+
+
+def metadata_rows(env: dict[str, str], query: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query on the stack's Airflow metadata database."""
+    import psycopg
+
+    url = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg", "")
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def wait_for(what: str, check, timeout: float = 300):
+    """Poll ``check`` until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(2)
+    raise TimeoutError(f"not within {timeout:g} s: {what}")
