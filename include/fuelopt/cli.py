@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +23,22 @@ COMMAND_MODULES = (
     "fuelopt.pipeline",
     "fuelopt.stack",
 )
+
+# Signals that stop a command cleanly: the handler raises Stopped, so every ``finally`` runs
+# (temporary files are removed, transactions rolled back) before the process exits 128 + signal.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """The process was asked to stop by ``signum`` (a BaseException: no handler swallows it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,13 +61,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Airflow configures logging when first imported (connections): keep our level over it.
     logging.getLogger("fuelopt").setLevel(level)
+    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
     try:
         return int(args.handler(args) or 0)
     except (BadInput, ConfigError) as exc:
         print(f"fuelopt {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Stopped as exc:
+        print(f"fuelopt {args.command}: stopped by {exc}", file=sys.stderr)
+        return 128 + exc.signum
     except Exception as exc:
         if os.environ.get("FUELOPT_DEBUG"):
             raise
         print(f"fuelopt {args.command}: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
