@@ -7,14 +7,24 @@ import json
 
 
 def _drift(args: argparse.Namespace) -> int:
+    from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
     from fuelopt.frames import read_frame, write_json
-    from fuelopt.monitor.drift import compare
+    from fuelopt.monitor.drift import compare, default_columns
 
     reference = read_frame(args.reference)
     current = read_frame(args.current)
+    for path, frame in ((args.reference, reference), (args.current, current)):
+        if frame.empty:
+            raise BadInput(f"{path}: no rows (empty or header-only file)")
     columns = None
-    if args.columns is not None:
+    if args.columns is None:
+        if not default_columns(reference, current, get_settings().monitor.drift):
+            raise BadInput(
+                f"{args.current}: no column to compare in common with {args.reference}"
+                f" (reference columns: {', '.join(map(str, reference.columns))})"
+            )
+    else:
         columns = [c.strip() for c in args.columns.split(",") if c.strip()]
         if not columns:
             raise BadInput("--columns: no column named")
