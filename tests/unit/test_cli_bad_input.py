@@ -139,3 +139,16 @@ def test_drift_on_an_empty_or_unrelated_file(tmp_path, text):
 def test_model_name_must_match_the_pattern(name):
     assert_bad_input(["model", "promote", "--name", name], "--name")
     assert_bad_input(["model", "rollback", "--name", name], "--name")
+
+
+def test_drift_names_a_stray_string_in_a_numeric_column(tmp_path):
+    frame = pd.DataFrame({"speed_kmh": np.arange(60.0), "payload_t": np.arange(60.0) * 2})
+    reference, current = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    frame.to_csv(reference, index=False)
+    frame.astype(object).assign(
+        payload_t=lambda f: f["payload_t"].where(f.index != 9, "about 7")
+    ).to_csv(current, index=False)
+    out = tmp_path / "drift.json"
+    args = ["drift", "--reference", str(reference), "--current", str(current), "--out", str(out)]
+    assert_bad_input(args, str(current), "row 10", "payload_t")
+    assert not out.exists()
