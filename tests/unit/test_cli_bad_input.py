@@ -152,3 +152,10 @@ def test_drift_names_a_stray_string_in_a_numeric_column(tmp_path):
     args = ["drift", "--reference", str(reference), "--current", str(current), "--out", str(out)]
     assert_bad_input(args, str(current), "row 10", "payload_t")
     assert not out.exists()
+
+
+def test_validate_plan_refutes_an_infeasible_claim_for_a_solvable_scenario(tmp_path, scenario):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"status": "infeasible", "reason": "x", "assignments": []}))
+    args = ["validate-plan", "--scenario", str(scenario), "--plan", str(plan)]
+    assert_bad_input(args, str(plan), "status", "infeasible", "reaches every target")

@@ -29,12 +29,16 @@ def _validate_plan(args: argparse.Namespace) -> int:
     from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
     from fuelopt.frames import read_json
+    from fuelopt.optimize.diagnose import reaching_plan
     from fuelopt.optimize.scenario import load_scenario
     from fuelopt.optimize.validate import plan_violations
 
     scenario = load_scenario(args.scenario)
     plan = read_json(args.plan)
-    errors = plan_violations(scenario, plan, tol=get_settings().optimize.solver.tolerance)
+    solver = get_settings().optimize.solver
+    errors = plan_violations(scenario, plan, tol=solver.tolerance)
+    if not errors and plan["status"] == "infeasible" and reaching_plan(scenario, solver):
+        errors.append("status: says infeasible, but a plan exists that reaches every target")
     if errors:
         raise BadInput(f"{args.plan}: invalid plan: " + "; ".join(errors))
     print(f"{args.plan}: valid ({plan['status']}, {len(plan['assignments'])} assignments)")
