@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from fuelopt.config import ConfigError
@@ -41,6 +42,18 @@ def _stop(signum: int, frame: object) -> None:
     raise Stopped(signum)
 
 
+def _catch_stop_signals() -> dict[int, object]:
+    """Install ``_stop`` for STOP_SIGNALS (main thread only, as signal.signal requires), except
+    for a signal that is ignored (``nohup``); returns the handlers to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {
+        signum: signal.signal(signum, _stop)
+        for signum in STOP_SIGNALS
+        if signal.getsignal(signum) is not signal.SIG_IGN
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fuelopt", description="FuelOptiMine: cut diesel in open-pit mines."
@@ -61,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Airflow configures logging when first imported (connections): keep our level over it.
     logging.getLogger("fuelopt").setLevel(level)
-    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS}
+    previous = _catch_stop_signals()
     try:
         return int(args.handler(args) or 0)
     except (BadInput, ConfigError) as exc:

@@ -4,6 +4,8 @@ leaves no temporary file beside its output."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.support.cli import run_cli, start_cli
+from tests.support.cli import cli_env, run_cli, start_cli
 
 pytestmark = pytest.mark.integration
 
@@ -91,3 +93,26 @@ def test_temp_file_of_a_killed_extract_is_removed_by_the_next(tmp_path, hanging_
     done = run_cli(*_extract(hanging_source, out), FUELOPT__SOURCES__POSTGREST__RETRY__ATTEMPTS="1")
     assert done.returncode == 1, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.csv.1.abc.tmp"]
+
+
+def test_an_ignored_hangup_stays_ignored(tmp_path, hanging_source):
+    """Under ``nohup`` (SIGHUP ignored) a hangup does not stop the command."""
+    out = tmp_path / "tele.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fuelopt", *_extract(hanging_source, out)],
+        env=cli_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    try:
+        _wait_for_request(hanging_source, proc)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
