@@ -3,8 +3,10 @@ reports; every write is atomic (a temporary file renamed into place)."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,13 +45,90 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         raise BadInput(f"{path}: cannot be read as {suffix[1:]}: {exc}") from None
 
 
+def read_json(path: str | Path) -> Any:
+    """A JSON file's value; ``BadInput`` naming the file when it is missing, a folder, not
+    text (UTF-8) or not JSON."""
+    path = Path(path)
+    if not path.exists():
+        raise BadInput(f"{path}: file not found")
+    if not path.is_file():
+        raise BadInput(f"{path}: not a file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not a text (UTF-8) file") from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{path}: not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _host() -> str:
+    return socket.gethostname().replace(".", "_").replace("-", "_") or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Remove the temporary files of ``path`` whose writer on this host is dead (killed with
+    SIGKILL, or the machine went down); returns them. A live or other host's writer's file is
+    left alone."""
+    removed = []
+    stem = f".{path.name}.{_host()}-"
+    for tmp in path.parent.glob(glob.escape(stem) + "*.tmp"):
+        pid = tmp.name[len(stem) :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def numeric_column(
+    frame: pd.DataFrame,
+    column: str,
+    source: str | Path,
+    *,
+    max_abs: float,
+    min_value: float | None = None,
+) -> pd.Series:
+    """``frame[column]`` as floats (nulls stay null); ``BadInput`` naming the source, the row
+    (1-based) and the field for the first value that is not a number, not finite, larger in
+    magnitude than ``max_abs`` or below ``min_value``."""
+    values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    present = values.notna()
+    problems = [
+        (frame[column].notna() & ~present, "not a number"),
+        (present & ~(values.abs() <= max_abs), f"not a finite number within +-{max_abs:g}"),
+    ]
+    if min_value is not None:
+        problems.append((present & (values < min_value), f"below {min_value:g}"))
+    for bad, problem in problems:
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise BadInput(f"{source}: row {row + 1}, field {column}: {problem}")
+    return values
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary file beside ``path`` to write; renamed to ``path`` on success, else removed,
-    so that a reader never sees a half-written file."""
+    so that a reader never sees a half-written file. Temporary files a killed writer left for
+    the same ``path`` are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale_temps(path)
+    # ``.<name>.<host>-<pid of the writer>.<random>.tmp``: remove_stale_temps reads them back
+    fd, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{_host()}-{os.getpid()}.", suffix=".tmp"
+    )
     os.close(fd)
     tmp = Path(name)
     try:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
+import requests
 
 from fuelopt.errors import SourceUnavailable
 from fuelopt.sources.extract import load_telemetry
@@ -145,7 +148,6 @@ def test_persistent_failure_raises_and_leaves_raw_as_it_was(warehouse_uri, stand
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'[{"truck_id": "T01", "ts": "2026-01-05T00:00:00+00:00"', r"page 2: invalid JSON"),
         (
             b'[{"truck_id":"T01","ts":"2026-01-05T00:00:00+00:00","fuel_rate_lph":1,'
             b'"engine_load_pct":1,"speed_kmh":1,"payload_t":1,"grade_pct":1}]',
@@ -224,3 +226,75 @@ def test_cli_writes_sorted_file_and_nothing_on_failure(tmp_path, standin, fast_r
         main(["extract", "telemetry", "--since", "yesterday", "--until", "x", "--out", str(failed)])
         == 2
     )
+
+
+class _CuttingProxy(BaseHTTPRequestHandler):
+    """Forwards to the stand-in; ``cut(n)`` says whether to cut the n-th response's body in
+    half (what a proxy or a network cut does to a page: a 200 whose JSON ends early)."""
+
+    def do_GET(self) -> None:
+        server = self.server
+        server.requests += 1
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        answer = requests.get(server.upstream + self.path, headers=headers, timeout=30)
+        body = answer.content
+        if server.cut(server.requests):
+            body = body[: len(body) // 2]
+        self.send_response(answer.status_code)
+        for name in ("Content-Type", "Content-Range"):
+            if name in answer.headers:
+                self.send_header(name, answer.headers[name])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def cutting_proxy(standin, monkeypatch):
+    """A proxy in front of the stand-in, set as the Airflow connection; set ``.cut``."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CuttingProxy)
+    server.daemon_threads = True
+    server.upstream, server.requests, server.cut = standin.base_url, 0, lambda n: False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    monkeypatch.setenv("AIRFLOW_CONN_FUELOPT_POSTGREST", f"http://:{standin.token}@{host}:{port}")
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_page_cut_short_is_requested_again_and_result_exact(
+    warehouse_uri, standin, cutting_proxy, fast_retries
+):
+    rows = telemetry_rows(minutes=60)
+    insert_telemetry(standin.db_uri, rows)
+    cutting_proxy.cut = lambda n: n == 2  # page 2's first response only
+    end = T0 + timedelta(hours=1)
+    result = load_telemetry(T0, end, since=T0, until=end, page_size=50)
+    assert result["rows_loaded"] == len(rows)
+    assert result["requests"] == cutting_proxy.requests == len(rows) // 50 + 1 + 1
+    assert checksum(warehouse_uri, "raw.truck_telemetry", T0, end) == checksum(
+        standin.db_uri, "api.truck_telemetry", T0, end
+    )
+
+
+def test_page_always_cut_short_fails_naming_the_page(
+    warehouse_uri, standin, cutting_proxy, fast_retries
+):
+    insert_telemetry(standin.db_uri, telemetry_rows(minutes=60))
+    cutting_proxy.cut = lambda n: n >= 2  # page 2 and every request for it again
+    end = T0 + timedelta(hours=1)
+    with pytest.raises(MalformedPage) as failure:
+        load_telemetry(T0, end, since=T0, until=end, page_size=50)
+    message = str(failure.value)
+    assert "page 2" in message and "invalid JSON" in message and "3 attempts" in message
+    assert "ts=gte.2026-01-05T00:12:00+00:00" in message and "limit=50" in message
+    assert cutting_proxy.requests == 1 + 3
+    assert raw_rows(warehouse_uri) == 0

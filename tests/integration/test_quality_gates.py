@@ -61,3 +61,23 @@ def test_raw_row_count_must_match_the_load_audit(loaded):
     report = run_gate("raw", uri=uri, raise_on_failure=False)
     failed = {(r.suite, r.expectation) for r in report.failures}
     assert ("raw_haul_cycles", "expect_table_row_count_to_equal") in failed
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_gate_results_are_stored_when_a_raw_value_is_not_finite(loaded, value):
+    uri, _ = loaded
+    with psycopg.connect(uri) as conn:
+        conn.execute(
+            "UPDATE raw.haul_cycles SET fuel_l = %s::double precision WHERE cycle_id ="
+            " (SELECT min(cycle_id) FROM raw.haul_cycles)",
+            (value,),
+        )
+    report = run_gate("raw", uri=uri, run_id=f"nonfinite-{value}", raise_on_failure=False)
+    with psycopg.connect(uri) as conn:
+        stored = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE details::text ~ 'NaN|Infinity')"
+            " FROM ops.dq_results WHERE run_id = %s",
+            (f"nonfinite-{value}",),
+        ).fetchone()
+    assert stored[0] == len(report.results) > 0
+    assert stored[1] > 0  # the non-finite value is kept, as a JSON string

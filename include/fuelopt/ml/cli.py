@@ -43,14 +43,20 @@ def _parse_horizons(text: str | None) -> list[int]:
     from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
 
+    cfg = get_settings().ml.demand
     if text is None:
-        return list(get_settings().ml.demand.horizons)
+        return list(cfg.horizons)
     try:
         horizons = [int(h) for h in text.split(",") if h.strip()]
     except ValueError:
         raise BadInput(f"--horizons: {text!r} is not a comma-separated list of days") from None
     if not horizons or min(horizons) < 1:
         raise BadInput(f"--horizons: {text!r} must list positive whole days")
+    if max(horizons) > cfg.max_horizon_days:
+        raise BadInput(
+            f"--horizons: {max(horizons)} days is beyond {cfg.max_horizon_days}"
+            " (ml.demand.max_horizon_days)"
+        )
     return sorted(set(horizons))
 
 
@@ -97,6 +103,7 @@ def _forecast_demand(args: argparse.Namespace) -> int:
 def _model_action(args: argparse.Namespace) -> int:
     from fuelopt.ml import registry
 
+    registry.check_model_name(args.name)  # before the registry is touched
     if args.action == "promote":
         version = args.version or registry.latest_version(args.name)
         result = registry.promote(args.name, version, args.reason)

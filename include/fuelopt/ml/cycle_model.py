@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
+from fuelopt.frames import numeric_column
 from fuelopt.ml.cycle_pyfunc import engineer, physics_design
 from fuelopt.ml.settings import CycleModelSettings
 from fuelopt.ml.walk_forward import Fold, regression_metrics, time_folds
@@ -59,18 +61,11 @@ def validate_frame(frame: pd.DataFrame, cfg: CycleModelSettings, source: str) ->
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise BadInput(f"{source}: missing column(s) {', '.join(missing)}")
-    y = pd.to_numeric(frame[cfg.target], errors="coerce")
-    bad_text = frame[cfg.target].notna() & y.isna()
-    if bad_text.any():
-        row = int(np.flatnonzero(bad_text.to_numpy())[0])
-        raise BadInput(f"{source}: row {row + 1}, field {cfg.target}: not a number")
+    max_abs = get_settings().ml.max_abs_value
+    y = numeric_column(frame, cfg.target, source, max_abs=max_abs)
     for col in cfg.numeric_features:
-        conv = pd.to_numeric(frame[col], errors="coerce")
-        bad = frame[col].notna() & conv.isna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise BadInput(f"{source}: row {row + 1}, field {col}: not a number")
-    keep = y.notna() & np.isfinite(y) & (y >= 0)
+        numeric_column(frame, col, source, max_abs=max_abs)
+    keep = y.notna() & (y >= 0)
     frame = frame.loc[keep].copy()
     frame[cfg.target] = y[keep].astype(float)
     if len(frame) < cfg.min_rows:

@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
+from fuelopt.frames import numeric_column
 from fuelopt.ml.demand_pyfunc import (
     QUANTILES,
     design,
@@ -46,12 +48,9 @@ def validate_daily(frame: pd.DataFrame, cfg: DemandModelSettings, source: str) -
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise BadInput(f"{source}: row {row + 1}, field date: not a date")
+    max_abs = get_settings().ml.max_abs_value
     for col in ["fuel_l", *[c for c in cfg.exogenous if c in frame.columns]]:
-        conv = pd.to_numeric(frame[col], errors="coerce")
-        bad = (frame[col].notna() & conv.isna()) | (conv < 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise BadInput(f"{source}: row {row + 1}, field {col}: not a non-negative number")
+        numeric_column(frame, col, source, max_abs=max_abs, min_value=0)
     if dates.duplicated().any():
         row = int(np.flatnonzero(dates.duplicated().to_numpy())[0])
         raise BadInput(

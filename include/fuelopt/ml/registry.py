@@ -4,6 +4,7 @@ promotion and rollback. Aliases and version tags only, never the deprecated stag
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,6 +16,15 @@ from fuelopt.errors import BadInput
 PREVIOUS_CHAMPION_TAG = "previous_champion"
 STATUS_TAG = "validation_status"
 REASON_TAG = "validation_reason"
+
+
+def check_model_name(name: str) -> str:
+    """``name`` if it matches ``ml.model_name_pattern`` in full, else BadInput naming --name
+    (a name is then safe to quote in an MLflow filter string)."""
+    pattern = get_settings().ml.model_name_pattern
+    if not re.fullmatch(pattern, name):
+        raise BadInput(f"--name: {name!r} is not a model name (ml.model_name_pattern {pattern})")
+    return name
 
 
 def tracking_uri() -> str:
@@ -125,6 +135,7 @@ def mark_challenger(name: str, version: str, run_id: str, tags: dict[str, Any]) 
 
 def promote(name: str, version: str, reason: str) -> dict[str, Any]:
     """Point ``champion`` at ``version``; the version remembers the champion it replaced."""
+    check_model_name(name)
     promo = get_settings().ml.promotion
     c = client()
     try:
@@ -143,6 +154,7 @@ def promote(name: str, version: str, reason: str) -> dict[str, Any]:
 
 
 def latest_version(name: str) -> str:
+    check_model_name(name)
     versions = client().search_model_versions(f"name = '{name}'")
     if not versions:
         raise BadInput(f"--name: no registered model called {name!r}")
@@ -151,6 +163,7 @@ def latest_version(name: str) -> str:
 
 def rollback(name: str, reason: str) -> dict[str, Any]:
     """Move ``champion`` back to the champion before the current one, recording why."""
+    check_model_name(name)
     promo = get_settings().ml.promotion
     current = alias_version(name, promo.champion_alias)
     if current is None:

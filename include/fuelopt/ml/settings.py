@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, model_validator
 
 from fuelopt.settings_base import Section
@@ -52,6 +54,7 @@ class DemandModelSettings(Section):
     """Fuel demand forecast: direct multi-horizon XGBoost with conformal intervals."""
 
     horizons: list[int]
+    max_horizon_days: int = Field(ge=1)
     lags: list[int]
     level_window_days: int = Field(gt=0)
     min_history_days: int = Field(gt=0)
@@ -67,6 +70,8 @@ class DemandModelSettings(Section):
     def _positive(self) -> DemandModelSettings:
         if not self.horizons or min(self.horizons) < 1 or not self.lags or min(self.lags) < 1:
             raise ValueError("horizons and lags must be non-empty lists of positive days")
+        if max(self.horizons) > self.max_horizon_days:
+            raise ValueError(f"horizons: {max(self.horizons)} is above max_horizon_days")
         return self
 
 
@@ -83,6 +88,8 @@ class PromotionSettings(Section):
 class MlSettings(Section):
     cycle_model_name: str
     demand_model_name: str
+    model_name_pattern: str
+    max_abs_value: float = Field(gt=0)
     experiment_name: str
     # Artifacts folder name next to a local (sqlite) tracking store.
     artifacts_subdir: str
@@ -91,3 +98,14 @@ class MlSettings(Section):
     demand: DemandModelSettings
     promotion: PromotionSettings
     feature_tables: dict[str, str]
+
+    @model_validator(mode="after")
+    def _model_names(self) -> MlSettings:
+        try:
+            pattern = re.compile(self.model_name_pattern)
+        except re.error as exc:
+            raise ValueError(f"model_name_pattern: not a regular expression: {exc}") from None
+        for name in (self.cycle_model_name, self.demand_model_name):
+            if not pattern.fullmatch(name):
+                raise ValueError(f"model name {name!r} does not match model_name_pattern")
+        return self

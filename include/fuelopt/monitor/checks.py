@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +11,7 @@ import pandas as pd
 import psycopg
 
 from fuelopt.config import get_settings
+from fuelopt.warehouse.db import jsonb_text
 
 CHECK_TYPES = ("data_drift", "prediction_drift", "accuracy", "freshness")
 
@@ -78,7 +78,7 @@ def write_checks(
                     r.p_value,
                     r.drift,
                     r.severity,
-                    json.dumps(r.details, default=str, allow_nan=False),
+                    jsonb_text(r.details),
                 )
                 for r in rows
             ],

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 
 def _drift(args: argparse.Namespace) -> int:
+    from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
-    from fuelopt.frames import read_frame, write_json
-    from fuelopt.monitor.drift import compare
+    from fuelopt.frames import numeric_column, read_frame, write_json
+    from fuelopt.monitor.drift import compare, default_columns, is_numeric
 
     reference = read_frame(args.reference)
     current = read_frame(args.current)
+    for path, frame in ((args.reference, reference), (args.current, current)):
+        if frame.empty:
+            raise BadInput(f"{path}: no rows (empty or header-only file)")
     columns = None
-    if args.columns is not None:
+    if args.columns is None:
+        if not default_columns(reference, current, get_settings().monitor.drift):
+            raise BadInput(
+                f"{args.current}: no column to compare in common with {args.reference}"
+                f" (reference columns: {', '.join(map(str, reference.columns))})"
+            )
+    else:
         columns = [c.strip() for c in args.columns.split(",") if c.strip()]
         if not columns:
             raise BadInput("--columns: no column named")
@@ -25,6 +36,12 @@ def _drift(args: argparse.Namespace) -> int:
             ):
                 if col not in frame.columns:
                     raise BadInput(f"{path}: --columns names {col!r}, not a column of the {label}")
+    compared = columns or default_columns(reference, current, get_settings().monitor.drift)
+    for col in compared:  # numeric on one side: a stray text value on the other is bad input
+        sides = ((args.reference, reference[col]), (args.current, current[col]))
+        if any(is_numeric(values) for _, values in sides):
+            for path, values in sides:
+                numeric_column(values.to_frame(), col, path, max_abs=math.inf)
     report = compare(reference, current, columns)
     write_json(report, args.out)
     print(json.dumps({"drifted": report["drifted"], "severity": report["severity"]}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 
@@ -13,8 +14,8 @@ def _optimize(args: argparse.Namespace) -> int:
     from fuelopt.optimize.plan import optimize
     from fuelopt.optimize.scenario import load_scenario
 
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise BadInput(f"--time-limit: must be positive, got {args.time_limit}")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise BadInput(f"--time-limit: must be a positive number of seconds, got {args.time_limit}")
     scenario = load_scenario(args.scenario)
     plan = optimize(scenario, get_settings().optimize.solver, args.time_limit)
     write_json(plan, args.out)
@@ -25,20 +26,19 @@ def _optimize(args: argparse.Namespace) -> int:
 
 
 def _validate_plan(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
     from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
+    from fuelopt.frames import read_json
+    from fuelopt.optimize.diagnose import reaching_plan
     from fuelopt.optimize.scenario import load_scenario
     from fuelopt.optimize.validate import plan_violations
 
     scenario = load_scenario(args.scenario)
-    try:
-        plan = json.loads(Path(args.plan).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{args.plan}: cannot read the plan: {exc}") from None
-    errors = plan_violations(scenario, plan, tol=get_settings().optimize.solver.tolerance)
+    plan = read_json(args.plan)
+    solver = get_settings().optimize.solver
+    errors = plan_violations(scenario, plan, tol=solver.tolerance)
+    if not errors and plan["status"] == "infeasible" and reaching_plan(scenario, solver):
+        errors.append("status: says infeasible, but a plan exists that reaches every target")
     if errors:
         raise BadInput(f"{args.plan}: invalid plan: " + "; ".join(errors))
     print(f"{args.plan}: valid ({plan['status']}, {len(plan['assignments'])} assignments)")

@@ -43,6 +43,20 @@ def _shortfall(
     return Shortfall(solution.shortfall_t, proven and bool(solution.shortfall_t), solution.cycles)
 
 
+def reaching_plan(
+    scenario: Scenario, settings: SolverSettings
+) -> dict[tuple[int, int], int] | None:
+    """Cycles of a plan that reaches every shovel target, if the greedy dispatcher or the
+    feasibility phase (``diagnose_time_limit_seconds``) finds one; None otherwise."""
+    from fuelopt.optimize import greedy
+
+    cycles = greedy.greedy(scenario)
+    if not greedy.shortfall(scenario, cycles):
+        return cycles
+    short = _shortfall(scenario, settings, frozenset())
+    return short.cycles if short is not None and not short.tonnes else None
+
+
 def _unserved(scenario: Scenario) -> list[str]:
     """Shovels with a target that no truck can serve at all (model or route missing)."""
     out = []

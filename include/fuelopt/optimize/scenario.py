@@ -6,7 +6,6 @@ Every error raises :class:`fuelopt.errors.BadInput` naming the field and the off
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,15 +223,10 @@ def parse_scenario(data: Any) -> Scenario:
 
 def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario JSON file."""
+    from fuelopt.frames import read_json
+
     path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: file not found") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInput(f"{path}: not valid JSON: {exc}") from None
+    data = read_json(path)
     try:
         return parse_scenario(data)
     except BadInput as exc:

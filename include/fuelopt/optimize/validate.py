@@ -25,6 +25,8 @@ def plan_violations(
 
     ``require_targets=False`` checks everything but the shovel targets (used for a greedy
     baseline that could not reach them)."""
+    if not isinstance(plan, dict):
+        return [f"plan: must be a JSON object, got {_json_type(plan)}"]
     errors: list[str] = []
     status = plan.get("status")
     if status not in STATUSES:
@@ -119,3 +121,9 @@ def check_plan(scenario: Scenario, plan: dict[str, Any], **kwargs: Any) -> None:
     errors = plan_violations(scenario, plan, **kwargs)
     if errors:
         raise InvalidPlan("; ".join(errors))
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type (``null``, ``array``, ...)."""
+    names = {type(None): "null", list: "array", str: "string", bool: "boolean"}
+    return names.get(type(value), "number" if isinstance(value, int | float) else "object")

@@ -8,7 +8,6 @@ expectations failed and by how much. Nothing here runs at import (GX is imported
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -124,7 +123,7 @@ def measure_facts(uri: str, spec: SuiteSpec, now: datetime) -> Facts:
 
 def store_results(uri: str, run_id: str, results: list[CheckResult]) -> None:
     """Append the results to ops.dq_results (one row per expectation)."""
-    from fuelopt.warehouse.db import connect
+    from fuelopt.warehouse.db import connect, jsonb_text
 
     ops = get_settings().warehouse.schemas.ops
     with connect(uri) as conn, conn.cursor() as cur:
@@ -140,7 +139,7 @@ def store_results(uri: str, run_id: str, results: list[CheckResult]) -> None:
                     r.column,
                     r.success,
                     r.observed,
-                    json.dumps(r.details, default=str),
+                    jsonb_text(r.details),
                 )
                 for r in results
             ],

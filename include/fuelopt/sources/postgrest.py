@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,11 @@ class PostgrestRequestError(RuntimeError):
 
 class MalformedPage(RuntimeError):
     """A page that is not the JSON array of rows it should be; names the page and column."""
+
+
+class TruncatedPage(MalformedPage):
+    """A page whose body is not complete JSON (a proxy or the network cut it short): it is
+    requested again, like any transient failure."""
 
 
 class RowCountMismatch(RuntimeError):
@@ -207,17 +212,28 @@ class TelemetryReader:
         headers = {"Accept": "application/json"}
         if count:
             headers["Prefer"] = "count=exact"
-        response = self._get_with_retry(number, params, headers)
+        return self._with_retry(number, filters, lambda: self._get_page(number, params, headers))
+
+    def _get_page(
+        self, number: int, params: list[tuple[str, Any]], headers: dict[str, str]
+    ) -> tuple[list[tuple], int | None]:
+        response = self._get(number, params, headers)
         return _parse_page(number, response), _total(response.headers.get("Content-Range"))
 
-    def _get_with_retry(
-        self, number: int, params: list[tuple[str, Any]], headers: dict[str, str]
-    ) -> requests.Response:
+    def _with_retry(
+        self,
+        number: int,
+        filters: Sequence[tuple[str, Any]],
+        request: Callable[[], tuple[list[tuple], int | None]],
+    ) -> tuple[list[tuple], int | None]:
+        """``request()`` (one page) with ``sources.postgrest.retry``; the final error names the
+        page and its rows (the page's filters)."""
         retry: RetrySettings = self.settings.retry
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(
                 (
                     _Transient,
+                    TruncatedPage,  # a body cut short by a proxy or the network
                     requests.ConnectionError,  # refused, reset
                     requests.Timeout,
                     requests.exceptions.ChunkedEncodingError,  # reset in the middle of a body
@@ -235,12 +251,18 @@ class TelemetryReader:
             ),
         )
         try:
-            return retrying(self._get, number, params, headers)
+            return retrying(request)
         except tenacity.RetryError as exc:
             last = exc.last_attempt.exception()
+            rows = "&".join(f"{key}={value}" for key, value in filters)
+            if isinstance(last, TruncatedPage):
+                raise MalformedPage(
+                    f"PostgREST {self.url} page {number} ({rows}): cut short in each of "
+                    f"{retry.attempts} attempts; last: {last}"
+                ) from None
             raise SourceUnavailable(
                 f"PostgREST {self.url} page {number}: still failing after {retry.attempts} "
-                f"attempts; last response: {last}"
+                f"attempts ({rows}); last response: {last}"
             ) from None
 
     def _get(
@@ -280,7 +302,7 @@ def _parse_page(number: int, response: requests.Response) -> list[tuple]:
     try:
         data = json.loads(response.content)
     except ValueError as exc:
-        raise MalformedPage(f"page {number}: invalid JSON: {exc}") from None
+        raise TruncatedPage(f"page {number}: invalid JSON: {exc}") from None
     if not isinstance(data, list):
         raise MalformedPage(f"page {number}: expected a JSON array, got {type(data).__name__}")
     try:

@@ -114,6 +114,7 @@ class SynthSettings(Section):
 
     seed: int
     days: int = Field(ge=1)
+    max_days: int = Field(ge=1)
     trucks: int = Field(ge=1, le=899)
     shovels: int = Field(ge=1)
     dumps: int = Field(ge=1)
@@ -129,6 +130,8 @@ class SynthSettings(Section):
 
     @model_validator(mode="after")
     def _known_models(self) -> SynthSettings:
+        if self.days > self.max_days:
+            raise ValueError(f"days {self.days} is above max_days {self.max_days}")
         from fuelopt.synth.truck_models import TRUCK_MODELS
 
         for name in [*self.fleet_mix, self.scenarios.new_truck_model]:

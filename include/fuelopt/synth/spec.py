@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
+
+import pandas as pd
 
 from fuelopt.errors import BadInput
 
@@ -44,6 +46,16 @@ class MineSpec:
                 raise BadInput(f"{name}: must be an integer >= {low}, got {value!r}")
         if self.trucks > 899:
             raise BadInput(f"trucks: at most 899, got {self.trucks}")
+        if self.days > cfg.max_days:
+            raise BadInput(f"days: at most {cfg.max_days} (synth.max_days), got {self.days}")
+        if not isinstance(self.start, date):
+            raise BadInput(f"start: not a date: {self.start!r}")
+        last = pd.Timestamp.max.date() - timedelta(days=self.days + 1)  # timestamps of the days
+        if self.start > last:
+            raise BadInput(
+                f"start: {self.start} is after {last}, the last start a {self.days}-day mine"
+                " can have (timestamps end in 2262)"
+            )
         if self.scenario is None:
             if self.scenario_start_day is not None:
                 raise BadInput("scenario_start_day: given without a scenario")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -51,3 +54,32 @@ def connect(uri: str | None = None, **kwargs) -> Iterator[psycopg.Connection]:
     """A psycopg connection (warehouse by default) committed on success, rolled back on error."""
     with psycopg.connect(uri or warehouse_uri(), **kwargs) as conn:
         yield conn
+
+
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``"NaN"``, ``"Infinity"`` or
+    ``"-Infinity"`` (the JSON text jsonb accepts has no such numbers)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _NON_FINITE.get(value, "NaN")
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def jsonb_text(payload: Any) -> str:
+    """``payload`` as JSON text for a jsonb column: non-finite floats as the strings ``"NaN"``,
+    ``"Infinity"``, ``"-Infinity"``; anything else JSON cannot hold as its ``str()``."""
+    return json.dumps(_finite(payload), default=_finite_default, allow_nan=False)
+
+
+def _finite_default(value: Any) -> Any:
+    try:  # numpy scalars and arrays, Decimal: through float / list when they convert
+        converted = value.tolist() if hasattr(value, "tolist") else str(value)
+    except Exception:
+        return str(value)
+    return _finite(converted)

@@ -1,0 +1,161 @@
+"""Bad input to the real ``fuelopt`` command line (a subprocess): exit 2, one stderr line naming
+the option, file, row or field at fault, no traceback, and no work started."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.support.cli import run_cli
+from tests.unit.test_optimize_cli import CONTRACT_EXAMPLE
+
+
+def assert_bad_input(args: list[str], *expected: str) -> str:
+    done = run_cli(*args, timeout=120)
+    err = done.stderr.strip()
+    assert done.returncode == 2, (done.returncode, err[-2000:])
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.fixture
+def scenario(tmp_path) -> Path:
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(CONTRACT_EXAMPLE))
+    return path
+
+
+def test_synth_days_beyond_the_configured_bound(tmp_path):
+    from fuelopt.config import get_settings
+
+    days = get_settings().synth.max_days + 1
+    assert_bad_input(["synth", "--days", str(days), "--out", str(tmp_path / "m")], "--days")
+    assert_bad_input(["synth", "--days", "100000000", "--out", str(tmp_path / "m")], "--days")
+    assert not (tmp_path / "m").exists()
+
+
+def test_synth_start_too_late_for_the_days():
+    assert_bad_input(["synth", "--start", "9999-12-30", "--days", "3", "--out", "x"], "--start")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0"])
+def test_optimize_time_limit_must_be_a_finite_positive_number(tmp_path, scenario, value):
+    out = tmp_path / "plan.json"
+    args = ["optimize", "--scenario", str(scenario), "--out", str(out), f"--time-limit={value}"]
+    assert_bad_input(args, "--time-limit")
+    assert not out.exists()
+
+
+def test_scenario_that_is_a_folder_or_binary(tmp_path):
+    binary = tmp_path / "scenario.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    for path in (tmp_path, binary):
+        args = ["optimize", "--scenario", str(path), "--out", str(tmp_path / "p.json")]
+        assert_bad_input(args, str(path))
+        assert_bad_input(["validate-plan", "--scenario", str(path), "--plan", str(binary)])
+
+
+@pytest.mark.parametrize("doc", ["[]", "null", '[{"status": "optimal"}]', "3"])
+def test_plan_that_is_not_a_json_object(tmp_path, scenario, doc):
+    plan = tmp_path / "plan.json"
+    plan.write_text(doc)
+    assert_bad_input(["validate-plan", "--scenario", str(scenario), "--plan", str(plan)], str(plan))
+
+
+@pytest.fixture(scope="module")
+def daily() -> pd.DataFrame:
+    from fuelopt.ml.sample_data import daily_frame
+    from fuelopt.synth import MineSpec, generate_operations
+
+    ops = generate_operations(MineSpec(seed=7, days=40, trucks=6, shovels=3, dumps=2, clean=True))
+    return daily_frame(ops)
+
+
+@pytest.fixture(scope="module")
+def cycles() -> pd.DataFrame:
+    from fuelopt.ml.sample_data import cycle_frame
+    from fuelopt.synth import MineSpec, generate_operations
+
+    ops = generate_operations(MineSpec(seed=7, days=10, trucks=6, shovels=3, dumps=2, clean=True))
+    return cycle_frame(ops)
+
+
+def test_forecast_horizons_beyond_the_configured_bound(tmp_path, daily):
+    src = tmp_path / "daily.csv"
+    daily.to_csv(src, index=False)
+    args = ["forecast-demand", "--input", str(src), "--out", str(tmp_path / "f.csv")]
+    assert_bad_input([*args, "--horizons", "100000000"], "--horizons")
+    assert_bad_input([*args, "--horizons", "7,99999999999999999999999"], "--horizons")
+    assert not (tmp_path / "f.csv").exists()
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e308])
+def test_forecast_with_a_huge_or_infinite_value(tmp_path, daily, value):
+    src = tmp_path / "daily.csv"
+    daily.assign(fuel_l=daily["fuel_l"].where(daily.index != 4, value)).to_csv(src, index=False)
+    args = ["forecast-demand", "--input", str(src), "--out", str(tmp_path / "f.csv")]
+    assert_bad_input(args, str(src), "row 5", "fuel_l")
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e308])
+@pytest.mark.parametrize("column", ["fuel_l", "loaded_distance_km"])
+def test_train_cycle_model_with_a_huge_or_infinite_value(tmp_path, cycles, value, column):
+    src = tmp_path / "cycles.csv"
+    frame = cycles.copy()
+    frame[column] = frame[column].astype(float)
+    frame.loc[6, column] = value
+    frame.to_csv(src, index=False)
+    args = ["train-cycle-model", "--input", str(src), "--model-out", str(tmp_path / "model")]
+    assert_bad_input(args, str(src), "row 7", column)
+    assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "speed_kmh,payload_t\n", "other,names\n1,2\n3,4\n"],
+    ids=["empty", "header", "cols"],
+)
+def test_drift_on_an_empty_or_unrelated_file(tmp_path, text):
+    reference = tmp_path / "ref.csv"
+    pd.DataFrame({"speed_kmh": np.arange(50.0), "payload_t": np.arange(50.0)}).to_csv(
+        reference, index=False
+    )
+    current = tmp_path / "cur.csv"
+    current.write_text(text)
+    out = tmp_path / "drift.json"
+    args = ["drift", "--reference", str(reference), "--current", str(current), "--out", str(out)]
+    assert_bad_input(args, str(current))
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["x' OR '1'='1", "a b", "", "x" * 300])
+def test_model_name_must_match_the_pattern(name):
+    assert_bad_input(["model", "promote", "--name", name], "--name")
+    assert_bad_input(["model", "rollback", "--name", name], "--name")
+
+
+def test_drift_names_a_stray_string_in_a_numeric_column(tmp_path):
+    frame = pd.DataFrame({"speed_kmh": np.arange(60.0), "payload_t": np.arange(60.0) * 2})
+    reference, current = tmp_path / "ref.csv", tmp_path / "cur.csv"
+    frame.to_csv(reference, index=False)
+    frame.astype(object).assign(
+        payload_t=lambda f: f["payload_t"].where(f.index != 9, "about 7")
+    ).to_csv(current, index=False)
+    out = tmp_path / "drift.json"
+    args = ["drift", "--reference", str(reference), "--current", str(current), "--out", str(out)]
+    assert_bad_input(args, str(current), "row 10", "payload_t")
+    assert not out.exists()
+
+
+def test_validate_plan_refutes_an_infeasible_claim_for_a_solvable_scenario(tmp_path, scenario):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"status": "infeasible", "reason": "x", "assignments": []}))
+    args = ["validate-plan", "--scenario", str(scenario), "--plan", str(plan)]
+    assert_bad_input(args, str(plan), "status", "infeasible", "reaches every target")
