@@ -158,19 +158,27 @@ def end_leftovers() -> None:
         session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id.in_(DAG_IDS)))
 
 
-def wait_for_dags(deadline: float) -> None:
-    """Until the dag-processor has parsed every DAG of the pipeline (no import errors)."""
-    from airflow.models.dag import DagModel
+def check_import_errors() -> None:
+    """Fail at once when the dag-processor cannot import a DAG file (nothing would run)."""
     from airflow.models.errors import ParseImportError
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    with create_session() as session:
+        first = session.scalars(select(ParseImportError).limit(1)).first()
+        if first is not None:
+            raise RuntimeError(f"DAG import error in {first.filename}: {first.stacktrace}")
+
+
+def wait_for_dags(deadline: float) -> None:
+    """Until the dag-processor has parsed every DAG of the pipeline (no import errors)."""
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
     while time.monotonic() < deadline:
+        check_import_errors()
         with create_session() as session:
-            errors = session.scalars(select(ParseImportError)).all()
-            if errors:
-                first = errors[0]
-                raise RuntimeError(f"DAG import error in {first.filename}: {first.stacktrace}")
             found = set(
                 session.scalars(
                     select(DagModel.dag_id).where(DagModel.dag_id.in_(DAG_IDS), ~DagModel.is_stale)
@@ -218,6 +226,7 @@ def wait_quiet(started: datetime, deadline: float) -> list[RunRow]:
     quiet = get_settings().pipeline.quiet_seconds
     last_change, last_seen = time.monotonic(), None
     while time.monotonic() < deadline:
+        check_import_errors()
         runs = runs_since(started)
         seen = [(r.run_id, r.state) for r in runs]
         if seen != last_seen:

@@ -11,6 +11,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from fuelopt.config import get_settings
 from fuelopt.monitor import jobs
 from fuelopt.monitor.checks import CheckRow, read_checks, write_checks
 from tests.support.mine import mine
@@ -173,7 +174,8 @@ def test_stale_source_alerts_once_within_the_cooldown(warehouse_uri):
     assert len(logged) == 1
     severity, run_id, message, keys = logged[0]
     assert (severity, run_id) == ("high", "run-1")
-    assert "stale source raw.truck_telemetry.ts" in message and "monitor_drift.md" in message
+    assert "stale source raw.truck_telemetry.ts" in message
+    assert "/fuelopt/runbooks/monitor_drift" in message
     assert set(keys) == set(first["sent"])
 
 
@@ -191,7 +193,17 @@ def _drift_run(conn, run_id: str, at: dt.datetime, drifted: bool) -> None:
     write_checks(conn, run_id, "data_drift", [row], at)
 
 
-def test_circuit_breaker_blocks_a_second_automatic_retrain(warehouse_uri):
+@pytest.fixture
+def drift_reasons_only(monkeypatch):
+    """Retrain on drift alone: no request merely because the test's store has no champion."""
+    monkeypatch.setenv("FUELOPT__MONITOR__RETRAIN__WHEN_NO_CHAMPION", "false")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_circuit_breaker_blocks_a_second_automatic_retrain(warehouse_uri, drift_reasons_only):
     t0 = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
     with psycopg.connect(warehouse_uri) as conn:
         for i, drifted in enumerate([False, True, True]):
