@@ -334,9 +334,10 @@ def failure_lines(runs: list[RunRow]) -> list[str]:
     for run in (r for r in runs if r.state == "failed"):
         for path in sorted(logs.glob(f"dag_id={run.dag_id}/run_id={run.run_id}/task_id=*/*.log")):
             entries = map(_json_line, path.read_text(errors="replace").splitlines())
-            errors = [_error_text(e) for e in entries if e.get("level") in ("error", "critical")]
+            errors = [e for e in entries if e.get("level") in ("error", "critical")]
             if errors:
-                lines += [f"  {path}", f"    {errors[0][:500]}"]
+                ended = [e for e in errors if e.get("error_detail")] or errors
+                lines += [f"  {path}", f"    {_error_text(ended[-1])[:500]}"]
     return lines
 
 

@@ -142,3 +142,18 @@ def test_gate_compares_on_folds_the_champion_never_saw(mlflow_store, monkeypatch
     # folds of the full frame: cutoffs at days 28, 35, 42; the champion saw up to day 38
     assert second["compared_folds"] == [(start + pd.Timedelta(days=42)).isoformat()], second
     assert registry.alias_version(name, "challenger") == second["version"]
+
+
+def test_demand_model_trains_and_gates_on_the_shortest_history_allowed(mlflow_store):
+    """A mine with just over ``ml.demand.min_history_days`` has no walk-forward fold: the
+    challenger still registers and the gate decides (here: the first champion)."""
+    from fuelopt.ml import training
+    from fuelopt.ml.sample_data import daily_frame
+    from fuelopt.synth import MineSpec, generate_operations
+
+    ops = generate_operations(MineSpec(seed=5, days=24, trucks=3, shovels=2, dumps=2, clean=True))
+    daily = daily_frame(ops)
+    challenger = training.train_demand_challenger(daily, {"test": "short"})
+    assert challenger["recent"] == {"origin": [], "horizon_days": [], "actual": [], "pred": []}
+    decision = training.gate_demand(daily, challenger)
+    assert decision["promoted"] and decision["previous"] is None

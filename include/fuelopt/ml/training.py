@@ -429,7 +429,7 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
         "name": ml.demand_model_name,
         "version": str(version),
         "run_id": run.info.run_id,
-        "recent": recent[["origin", "horizon_days", "actual", "pred"]]
+        "recent": recent.reindex(columns=["origin", "horizon_days", "actual", "pred"])
         .astype({"origin": str})
         .to_dict(orient="list"),
         "metrics": {k: round(v, 6) for k, v in _finite(metrics).items()},
