@@ -5,6 +5,9 @@ against a real SQL Server when FUELOPT_MSSQL_URL is set."""
 from __future__ import annotations
 
 import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -42,6 +45,32 @@ def test_failure_mid_stream_rolls_back_the_whole_load(warehouse_uri):
                       interval=Interval("ts", T0, END))  # fmt: skip
     assert table_count(warehouse_uri, "raw.truck_telemetry") == len(rows)
     assert table_count(warehouse_uri, "ops.load_audit") == 1
+
+
+def test_overlapping_loads_at_the_same_time_leave_one_copy(warehouse_uri):
+    """A backfill and a scheduled run of the same hours at once: the later load waits for the
+    earlier one and replaces its rows."""
+    rows = telemetry_rows(minutes=120)
+    first_page_sent, release = threading.Event(), threading.Event()
+
+    def slow_source():
+        yield rows[:100]
+        first_page_sent.set()
+        release.wait(30)
+        yield rows[100:]
+
+    def load(source_pages) -> None:
+        load_interval("truck_telemetry", TELEMETRY_COLUMNS, source_pages, source="test",
+                      interval=Interval("ts", T0, END))  # fmt: skip
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(load, slow_source())
+        assert first_page_sent.wait(30)
+        second = pool.submit(load, pages(rows))
+        time.sleep(1)  # the second load is waiting now (or would have written its copy)
+        release.set()
+        first.result(timeout=60), second.result(timeout=60)
+    assert table_count(warehouse_uri, "raw.truck_telemetry") == len(rows)
 
 
 def test_backfill_of_old_data_does_not_lower_the_watermark(warehouse_uri):

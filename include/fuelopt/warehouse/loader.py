@@ -76,6 +76,11 @@ def load_interval(
     with connect(uri) as conn:
         conn.execute("SET LOCAL lock_timeout = '60s'")
         conn.execute("SET LOCAL TIME ZONE 'UTC'")  # timestamps without offset are UTC
+        # One load of a table at a time (a backfill beside a scheduled run): the second waits
+        # for the first to commit, then its DELETE sees and replaces the first one's rows.
+        conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{schemas.raw}.{table}",)
+        )
         where, params = _interval_filter(interval)
         replaced = conn.execute(
             sql.SQL("DELETE FROM {} WHERE {}").format(target, where), params
