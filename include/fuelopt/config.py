@@ -22,7 +22,7 @@ from fuelopt.ml.settings import MlSettings
 from fuelopt.monitor.settings import MonitorSettings
 from fuelopt.optimize.settings import OptimizeSettings
 from fuelopt.quality.settings import QualitySettings
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 from fuelopt.sources.settings import SourceSettings
 from fuelopt.synth.settings import SynthSettings
 from fuelopt.warehouse.settings import WarehouseSettings
@@ -99,8 +99,8 @@ class StackSettings(Section):
     api_host: str
     api_port: int = Field(ge=1, le=65535)
     mlflow_port: int = Field(ge=1, le=65535)
-    metadata_db: str
-    metadata_role: str
+    metadata_db: SqlName
+    metadata_role: SqlName
     start_timeout_seconds: PositiveFloat
     stop_timeout_seconds: PositiveFloat
 

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,20 @@ def test_environment_overrides_nested_key():
     settings = load_settings(environ=env)
     assert settings.warehouse.schemas.marts == "marts_dev"
     assert settings.alerts.retries == 5
+
+
+@pytest.mark.parametrize(
+    ("variable", "key"),
+    [
+        ("FUELOPT__MONITOR__WINDOW__TIME_COLUMN", "monitor.window.time_column"),
+        ("FUELOPT__WAREHOUSE__SCHEMAS__MARTS", "warehouse.schemas.marts"),
+        ("FUELOPT__ML__CYCLE__TIME_COLUMN", "ml.cycle.time_column"),
+        ("FUELOPT__SOURCES__POSTGREST__TABLE", "sources.postgrest.table"),
+    ],
+)
+def test_sql_names_from_config_cannot_carry_sql(variable, key):
+    with pytest.raises(ConfigError, match=rf"key '{re.escape(key)}'"):
+        load_settings(environ={variable: "load_start) FROM x; SELECT pg_sleep(3) --"})
 
 
 def test_override_of_unknown_section_names_variable():

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, model_validator
 
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 
 
 class WalkForwardSettings(Section):
@@ -34,10 +34,10 @@ class PhysicsSettings(Section):
 class CycleModelSettings(Section):
     """Cycle fuel model: XGBoost hyper-parameters and sanity bounds (litres per cycle)."""
 
-    target: str
-    time_column: str
-    numeric_features: list[str]
-    categorical_features: list[str]
+    target: SqlName
+    time_column: SqlName
+    numeric_features: list[SqlName]
+    categorical_features: list[SqlName]
     xgb_params: dict[str, float | int | str]
     num_boost_round: int = Field(gt=0)
     # Below this many rows XGBoost runs on one thread (faster on small data, shared cores).
@@ -60,7 +60,7 @@ class DemandModelSettings(Section):
     min_history_days: int = Field(gt=0)
     min_train_rows: int = Field(gt=0)
     min_calibration_residuals: int = Field(gt=0)
-    exogenous: list[str]
+    exogenous: list[SqlName]
     xgb_params: dict[str, float | int | str]
     num_boost_round: int = Field(gt=0)
     max_daily_factor: float = Field(gt=1)
@@ -97,7 +97,7 @@ class MlSettings(Section):
     cycle: CycleModelSettings
     demand: DemandModelSettings
     promotion: PromotionSettings
-    feature_tables: dict[str, str]
+    feature_tables: dict[str, SqlName]
 
     @model_validator(mode="after")
     def _model_names(self) -> MlSettings:

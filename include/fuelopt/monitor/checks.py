@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
 from fuelopt.warehouse.db import jsonb_text
@@ -34,9 +35,11 @@ def ops_table(name: str) -> str:
     return f"{get_settings().warehouse.schemas.ops}.{name}"
 
 
-def query_frame(conn: psycopg.Connection, sql: str, params: Any = None) -> pd.DataFrame:
+def query_frame(
+    conn: psycopg.Connection, query: str | sql.Composable, params: Any = None
+) -> pd.DataFrame:
     """A query's result as a DataFrame (column names from the cursor)."""
-    cur = conn.execute(sql, params)
+    cur = conn.execute(query, params)
     columns = [d.name for d in cur.description or []]
     frame = pd.DataFrame(cur.fetchall(), columns=columns)
     for col in frame.select_dtypes(include="object").columns:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 
 Severity = Literal["info", "warning", "high", "critical"]
 
@@ -22,7 +22,7 @@ class DriftSettings(Section):
     correction: Literal["holm", "bonferroni", "none"]
     min_rows: PositiveInt
     max_categories: PositiveInt
-    exclude_columns: list[str]
+    exclude_columns: list[SqlName]
     null_min_blocks: PositiveInt
     null_quantile: float = Field(gt=0, le=1)
     null_margin: PositiveFloat
@@ -37,9 +37,9 @@ class DriftSettings(Section):
 class WindowSettings(Section):
     """Which rows form the current window and the fallback reference window."""
 
-    table: str
-    time_column: str
-    columns: list[str]
+    table: SqlName
+    time_column: SqlName
+    columns: list[SqlName]
     current_hours: PositiveFloat
     reference_days: PositiveFloat
     reference_artifact: str
@@ -48,7 +48,7 @@ class WindowSettings(Section):
 class AccuracySettings(Section):
     """Tracked forecasts against actuals, per horizon, compared with the champion's validation."""
 
-    actuals_table: str
+    actuals_table: SqlName
     window_days: PositiveInt
     min_pairs: PositiveInt
     warning_pct: float

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
 from fuelopt.monitor.champion import Champion, reference_profile
@@ -35,25 +36,27 @@ def features_table() -> str:
 def load_windows(conn: psycopg.Connection, as_of: datetime, champion: Champion | None) -> Windows:
     """Current window from the warehouse; reference from the champion, else the warehouse."""
     cfg = get_settings().monitor.window
-    table, ts = features_table(), cfg.time_column
+    table = features_table()
     if not table_exists(conn, table):
         raise RuntimeError(f"{table} does not exist: has transform_warehouse (dbt) run?")
-    end = conn.execute(f"SELECT max({ts}) FROM {table} WHERE {ts} <= %s", (as_of,)).fetchone()[0]
+    rows_between = sql.SQL("SELECT * FROM {t} WHERE {ts} > %s AND {ts} <= %s").format(
+        t=sql.Identifier(*table.split(".")), ts=sql.Identifier(cfg.time_column)
+    )
+    newest = sql.SQL("SELECT max({ts}) FROM {t} WHERE {ts} <= %s").format(
+        t=sql.Identifier(*table.split(".")), ts=sql.Identifier(cfg.time_column)
+    )
+    end = conn.execute(newest, (as_of,)).fetchone()[0]
     if end is None:
-        empty = query_frame(conn, f"SELECT * FROM {table} WHERE false")
+        empty = query_frame(conn, rows_between, (as_of, as_of))
         return Windows(empty, empty, "none", None, None)
     start = end - timedelta(hours=cfg.current_hours)
-    current = query_frame(
-        conn, f"SELECT * FROM {table} WHERE {ts} > %s AND {ts} <= %s", (start, end)
-    )
+    current = query_frame(conn, rows_between, (start, end))
     reference = reference_profile(champion) if champion else None
     if reference is not None:
         source = f"champion:{champion.label}"
     else:
         reference = query_frame(
-            conn,
-            f"SELECT * FROM {table} WHERE {ts} > %s AND {ts} <= %s",
-            (start - timedelta(days=cfg.reference_days), start),
+            conn, rows_between, (start - timedelta(days=cfg.reference_days), start)
         )
         source = f"warehouse:{cfg.reference_days:g}d"
     return Windows(reference, current, source, start, end)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 
 
 class PhysicalLimits(Section):
@@ -32,7 +32,7 @@ class DbtSettings(Section):
     forecast_performance_window_days: int = Field(ge=1)
     docs_dir: Path
     manifest_path: Path
-    cosmos_profile_schema: str
+    cosmos_profile_schema: SqlName
 
 
 class GateSettings(Section):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 
 
 class RetrySettings(Section):
@@ -18,7 +18,7 @@ class RetrySettings(Section):
 class PostgrestSettings(Section):
     """Telemetry over PostgREST (connection id: ``connections.telemetry_api``)."""
 
-    table: str
+    table: SqlName
     page_size: int = Field(ge=1)
     count_exact: bool
     timeout_seconds: float = Field(gt=0)
@@ -29,22 +29,22 @@ class PostgrestSettings(Section):
 class OperationsTable(Section):
     """One SQL Server table: incremental on ``watermark_column``, or a full snapshot when null."""
 
-    watermark_column: str | None
+    watermark_column: SqlName | None
 
 
 class OperationsSettings(Section):
     """Operations records from SQL Server (connection id: ``connections.operations``)."""
 
-    db_schema: str
+    db_schema: SqlName
     chunk_rows: int = Field(ge=1)
     lookback_hours: int = Field(ge=0)
-    tables: dict[str, OperationsTable]
+    tables: dict[SqlName, OperationsTable]
 
 
 class StandinSettings(Section):
     """The dev-only PostgREST stand-in (fuelopt.sources.postgrest_standin)."""
 
-    db_schema: str
+    db_schema: SqlName
     bind_address: str
     port: int = Field(ge=1, le=65535)
     max_rows: int | None = Field(ge=1)

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import Field, field_validator, model_validator
 
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 
 ROAD_CONDITIONS = ("good", "fair", "poor")
 
@@ -104,9 +104,9 @@ class SourceDbSettings(Section):
     """Shapes of the two local source systems `fuelopt synth --load` writes into."""
 
     telemetry_url_env: str
-    telemetry_schema: str
-    telemetry_anon_role: str
-    operations_schema: str
+    telemetry_schema: SqlName
+    telemetry_anon_role: SqlName
+    operations_schema: SqlName
 
 
 class SynthSettings(Section):

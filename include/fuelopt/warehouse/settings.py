@@ -1,19 +1,19 @@
 """Configuration of the warehouse: layer schemas, roles and load behaviour."""
 
-from fuelopt.settings_base import Section
+from fuelopt.settings_base import Section, SqlName
 
 
 class SchemaNames(Section):
-    raw: str
-    cleansed: str
-    features: str
-    marts: str
-    ops: str
+    raw: SqlName
+    cleansed: SqlName
+    features: SqlName
+    marts: SqlName
+    ops: SqlName
 
 
 class RoleNames(Section):
-    loader: str
-    bi_reader: str
+    loader: SqlName
+    bi_reader: SqlName
 
 
 class WarehouseSettings(Section):
