@@ -19,7 +19,8 @@ Reads one data interval of `truck_telemetry` from PostgREST (connection
 `{settings.connections.telemetry_api}`, bearer token in its password): keyset pages ordered by
 `ts, truck_id`, retried with backoff on 5xx/timeouts, row count checked against PostgREST's exact
 count. Streams the pages into `raw.truck_telemetry` with COPY in **one transaction** that first
-deletes the window, so re-runs and backfills never duplicate rows. Each scheduled run re-reads
+deletes the window, so re-runs and backfills never duplicate rows (two loads of the table take
+turns, so a backfill beside a scheduled run cannot either). Each scheduled run re-reads
 `sources.postgrest.lookback_hours` ({settings.sources.postgrest.lookback_hours} h) before its
 interval to pick up late rows. Writes `ops.load_audit` and `ops.watermarks`; emits the
 `raw.truck_telemetry` Asset.

@@ -43,6 +43,9 @@ DAG_IDS = (
     "optimize_fleet",
 )
 ACTIVE_STATES = ("queued", "running")
+# Runs only when monitoring asks for a retrain (no champion yet, sustained drift) or weekly: a
+# re-run of the main job on a store that has a champion rightly leaves it alone.
+ON_REQUEST = ("train_models",)
 
 
 @dataclass(frozen=True)
@@ -289,7 +292,7 @@ def run_table(runs: list[RunRow]) -> list[str]:
 
 def run_pipeline() -> tuple[bool, list[RunRow]]:
     """Load the mine, run the chain on the scheduler; whether every judged run succeeded and
-    every DAG of the pipeline ran."""
+    every DAG but those run on request ran."""
     from fuelopt import stack
     from fuelopt.warehouse.db import conn_uri
 
@@ -323,8 +326,10 @@ def run_pipeline() -> tuple[bool, list[RunRow]]:
             runs = wait_quiet(started, deadline)
         set_paused(DAG_IDS, True)
     answered = judged(runs, hi)
-    succeeded = {r.dag_id for r in answered if r.state == "success"}
-    return all(r.state == "success" for r in answered) and succeeded == set(DAG_IDS), runs
+    missing = set(DAG_IDS) - set(ON_REQUEST) - {r.dag_id for r in answered if r.state == "success"}
+    if missing:
+        print(f"no successful run of {', '.join(sorted(missing))}", flush=True)
+    return all(r.state == "success" for r in answered) and not missing, runs
 
 
 def failure_lines(runs: list[RunRow]) -> list[str]:
