@@ -4,8 +4,6 @@ freshness; one on-call message per run and, when decided, a retrain request Asse
 from __future__ import annotations
 
 from airflow.sdk import (
-    AssetOrTimeSchedule,
-    CronTriggerTimetable,
     Param,
     dag,
     get_current_context,
@@ -14,7 +12,7 @@ from airflow.sdk import (
 
 from fuelopt.assets import MARTS, RETRAIN_REQUEST
 from fuelopt.config import get_settings
-from fuelopt.dag_defaults import dag_doc, default_args
+from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "monitor_drift"
 
@@ -37,10 +35,7 @@ Params: `force_retrain`, `block_retrain`.
 
 @dag(
     dag_id=DAG_ID,
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(get_settings().schedules.monitor_drift, timezone="UTC"),
-        assets=MARTS,
-    ),
+    schedule=cron_or_assets(get_settings().schedules.monitor_drift, MARTS),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from airflow.sdk import (
-    AssetOrTimeSchedule,
-    CronTriggerTimetable,
     Param,
     dag,
     get_current_context,
@@ -13,7 +11,7 @@ from airflow.sdk import (
 
 from fuelopt.assets import CHAMPION_MODEL, FLEET_PLAN, MARTS
 from fuelopt.config import get_settings
-from fuelopt.dag_defaults import dag_doc, default_args
+from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "optimize_fleet"
 
@@ -45,10 +43,7 @@ report, with the short shovels and the binding constraint in the message.
 
 @dag(
     dag_id=DAG_ID,
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(get_settings().schedules.optimize_fleet, timezone="UTC"),
-        assets=MARTS | CHAMPION_MODEL,
-    ),
+    schedule=cron_or_assets(get_settings().schedules.optimize_fleet, MARTS | CHAMPION_MODEL),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -3,11 +3,11 @@ gate each challenger against its champion, and issue the tracked 7/15/30-day for
 
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
 from fuelopt.assets import CHAMPION_MODEL, RETRAIN_REQUEST
 from fuelopt.config import get_settings
-from fuelopt.dag_defaults import dag_doc, default_args
+from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "train_models"
 SETTINGS = get_settings()
@@ -33,10 +33,7 @@ def _run_tags() -> dict[str, str]:
 
 @dag(
     dag_id=DAG_ID,
-    schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable(SETTINGS.schedules.train_models, timezone="UTC"),
-        assets=RETRAIN_REQUEST,
-    ),
+    schedule=cron_or_assets(SETTINGS.schedules.train_models, RETRAIN_REQUEST),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import CronTriggerTimetable
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 from croniter import croniter
 
 from fuelopt.alerts.on_call import notify_failure, runbook_link
@@ -34,6 +34,11 @@ def interval_schedule(cron: str) -> CronTriggerTimetable:
     ticks = croniter(cron, datetime(2000, 1, 3, tzinfo=UTC))
     first = ticks.get_next(datetime)
     return CronTriggerTimetable(cron, timezone="UTC", interval=ticks.get_next(datetime) - first)
+
+
+def cron_or_assets(cron: str, assets: Any) -> AssetOrTimeSchedule:
+    """Run at each cron tick (UTC) and whenever ``assets`` (an Asset or a condition) update."""
+    return AssetOrTimeSchedule(timetable=CronTriggerTimetable(cron, timezone="UTC"), assets=assets)
 
 
 def dag_doc(dag_id: str, body: str) -> str:

@@ -47,6 +47,13 @@ def test_failure_mid_stream_rolls_back_the_whole_load(warehouse_uri):
     assert table_count(warehouse_uri, "ops.load_audit") == 1
 
 
+def _advisory_lock_waiters(uri: str) -> int:
+    with psycopg.connect(uri) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        ).fetchone()[0]
+
+
 def test_overlapping_loads_at_the_same_time_leave_one_copy(warehouse_uri):
     """A backfill and a scheduled run of the same hours at once: the later load waits for the
     earlier one and replaces its rows."""
@@ -67,7 +74,10 @@ def test_overlapping_loads_at_the_same_time_leave_one_copy(warehouse_uri):
         first = pool.submit(load, slow_source())
         assert first_page_sent.wait(30)
         second = pool.submit(load, pages(rows))
-        time.sleep(1)  # the second load is waiting now (or would have written its copy)
+        deadline = time.monotonic() + 30
+        while not (second.done() or _advisory_lock_waiters(warehouse_uri)):
+            assert time.monotonic() < deadline, "the second load neither waited nor ended"
+            time.sleep(0.05)
         release.set()
         first.result(timeout=60), second.result(timeout=60)
     assert table_count(warehouse_uri, "raw.truck_telemetry") == len(rows)
