@@ -9,6 +9,41 @@
 {%- endmacro %}
 
 
+{#- The first-seen id of each business key of `relation`: per key, the id whose first load is the
+    earliest (ties: the smallest id). A record re-entered under a new id, in a later load or in the
+    same one, is told from the original by this, however the ids sort. `keys` is a list of
+    (name, expression over alias f) pairs. -#}
+{% macro first_seen_ids(relation, id_col, keys) -%}
+(
+    select {% for name, _ in keys %}{{ name }}, {% endfor %}first_id
+    from (
+        select {% for name, _ in keys %}{{ name }}, {% endfor %}id_value as first_id,
+               row_number() over (
+                   partition by {% for name, _ in keys %}{{ name }}{% if not loop.last %}, {% endif %}{% endfor %}
+                   order by first_loaded_at, id_value
+               ) as _seen_rank
+        from (
+            select {% for name, expr in keys %}{{ expr }} as {{ name }}, {% endfor %}
+                   trim(f.{{ id_col }}) as id_value, min(f._loaded_at) as first_loaded_at
+            from {{ relation }} f
+            where f.{{ id_col }} is not null
+            {%- for name, expr in keys %} and {{ expr }} is not null{% endfor %}
+            group by {% for name, expr in keys %}{{ expr }}, {% endfor %}trim(f.{{ id_col }})
+        ) ids
+    ) ranked
+    where _seen_rank = 1
+)
+{%- endmacro %}
+
+
+{#- A row stamped later than it was loaded, beyond the tolerance: a clock or keying error. -#}
+{% macro future_rule(column) -%}
+{{ return({'rule': 'future_timestamp', 'column': column,
+           'when': column ~ ' > ' ~ dbt.dateadd('minute', var('future_tolerance_minutes') | int,
+                                                '_loaded_at')}) }}
+{%- endmacro %}
+
+
 {% macro checked_haul_cycles(where_sql='') -%}
 {%- set f = dbt.type_float() -%}
 {%- set s = dbt.type_string() -%}
@@ -29,6 +64,7 @@
     "lower(trim(s.road_condition)) as road_condition",
     "cast(s.fuel_l as " ~ f ~ ") as fuel_l",
     "s._known_truck",
+    "s._reentered",
 ] -%}
 {%- set rules = [{'rule': 'missing_key', 'column': 'cycle_id', 'when': 'cycle_id is null'}] -%}
 {%- for col in ['truck_id', 'shovel_id', 'dump_id', 'load_start', 'dump_end', 'payload_t',
@@ -51,15 +87,22 @@
                      'when': "road_condition not in ('good', 'fair', 'poor')"}) -%}
 {%- do rules.append({'rule': 'bad_interval', 'column': 'dump_end',
                      'when': 'dump_end <= load_start'}) -%}
+{%- do rules.append(future_rule('dump_end')) -%}
+{%- do rules.append({'rule': 'duplicate', 'column': 'cycle_id', 'when': '_reentered = 1'}) -%}
+{%- set raw = source('operations', 'haul_cycles') -%}
 {%- set source_sql -%}
 (
-    select r.*, case when kt.equipment_id is null then 0 else 1 end as _known_truck
-    from {{ source('operations', 'haul_cycles') }} r
+    select r.*, case when kt.equipment_id is null then 0 else 1 end as _known_truck,
+           case when fs.first_id <> trim(r.cycle_id) then 1 else 0 end as _reentered
+    from {{ raw }} r
     left join {{ known_trucks_sql() }} kt on kt.equipment_id = trim(r.truck_id)
+    left join {{ first_seen_ids(raw, 'cycle_id',
+                                [('truck_id', 'trim(f.truck_id)'), ('load_start', 'f.load_start')]) }} fs
+        on fs.truck_id = trim(r.truck_id) and fs.load_start = r.load_start
     {% if where_sql %}where {{ where_sql }}{% endif %}
 ) s
 {%- endset -%}
-{{ checked_rows(source_sql, [['c.cycle_id'], ['c.truck_id', 'c.load_start']], typed, rules,
+{{ checked_rows(source_sql, [['c.cycle_id']], typed, rules,
                 ['c.cycle_id', 'c.dump_end', 'c.fuel_l', 'c.payload_t']) }}
 {%- endmacro %}
 
@@ -104,6 +147,7 @@
                      'when': 'payload_t > ' ~ var('max_payload_t')}) -%}
 {%- do rules.append({'rule': 'invalid_category', 'column': 'status',
                      'when': "status not in ('hauling', 'loading', 'dumping', 'queuing', 'idle', 'down')"}) -%}
+{%- do rules.append(future_rule('ts')) -%}
 {%- set source_sql -%}
 (
     select r.*, case when kt.equipment_id is null then 0 else 1 end as _known_truck
@@ -156,6 +200,7 @@
     "cast(s.litres as " ~ f ~ ") as litres",
     "trim(s.station_id) as station_id",
     "s._known_equipment",
+    "s._reentered",
 ] -%}
 {%- set rules = [
     {'rule': 'missing_key', 'column': 'dispatch_id', 'when': 'dispatch_id is null'},
@@ -166,17 +211,23 @@
     {'rule': 'negative_value', 'column': 'litres', 'when': 'litres < 0'},
     {'rule': 'out_of_range', 'column': 'litres',
      'when': 'litres > ' ~ var('max_dispatch_litres')},
+    future_rule('dispensed_at'),
+    {'rule': 'duplicate', 'column': 'dispatch_id', 'when': '_reentered = 1'},
 ] -%}
+{%- set raw = source('operations', 'fuel_dispatch') -%}
 {%- set source_sql -%}
 (
-    select r.*, case when ke.equipment_id is null then 0 else 1 end as _known_equipment
-    from {{ source('operations', 'fuel_dispatch') }} r
+    select r.*, case when ke.equipment_id is null then 0 else 1 end as _known_equipment,
+           case when fs.first_id <> trim(r.dispatch_id) then 1 else 0 end as _reentered
+    from {{ raw }} r
     left join {{ ref('stg_operations__equipment') }} ke on ke.equipment_id = trim(r.equipment_id)
+    left join {{ first_seen_ids(raw, 'dispatch_id', [('equipment_id', 'trim(f.equipment_id)'),
+                                                     ('dispensed_at', 'f.dispensed_at')]) }} fs
+        on fs.equipment_id = trim(r.equipment_id) and fs.dispensed_at = r.dispensed_at
     {% if where_sql %}where {{ where_sql }}{% endif %}
 ) s
 {%- endset -%}
-{{ checked_rows(source_sql, [['c.dispatch_id'], ['c.equipment_id', 'c.dispensed_at']], typed,
-                rules, ['c.dispatch_id', 'c.litres']) }}
+{{ checked_rows(source_sql, [['c.dispatch_id']], typed, rules, ['c.dispatch_id', 'c.litres']) }}
 {%- endmacro %}
 
 

@@ -28,6 +28,7 @@ class DbtSettings(Section):
     target: str
     threads: int = Field(ge=1, le=16)
     incremental_lookback_hours: int = Field(ge=0)
+    future_tolerance_minutes: int = Field(ge=0, le=7 * 24 * 60)
     truck_rolling_days: int = Field(ge=1)
     forecast_performance_window_days: int = Field(ge=1)
     docs_dir: Path

@@ -44,6 +44,7 @@ def dbt_vars() -> dict[str, float | int]:
     return {
         **limits,
         "incremental_lookback_hours": quality.dbt.incremental_lookback_hours,
+        "future_tolerance_minutes": quality.dbt.future_tolerance_minutes,
         "truck_rolling_days": quality.dbt.truck_rolling_days,
         "forecast_performance_window_days": quality.dbt.forecast_performance_window_days,
     }
