@@ -245,3 +245,25 @@ def test_stationary_mine_sends_no_drift_alert(warehouse_uri, mlflow_store):
             "SELECT count(*) FROM ops.drift_checks WHERE check_type = 'data_drift' AND drift"
         ).fetchone()[0]
     assert flagged == 0
+
+
+def test_unchanged_mine_raises_no_prediction_drift_against_the_champion(
+    warehouse_uri, mlflow_store, tmp_path
+):
+    from fuelopt.ml import training
+
+    frame = mine(None)
+    history = frame[frame["load_start"] < as_of_day(frame, 14, 6)]
+    champion = training.gate_cycle(history, training.train_cycle_challenger(history))
+    assert champion["promoted"]  # the real champion, its reference profile logged with it
+    write_table(warehouse_uri, "features.cycle_features", frame)
+    for k, (day, hour) in enumerate(((17, 6), (17, 12), (18, 18), (19, 12))):
+        jobs.run_data_drift(f"p{k}", as_of_day(frame, day, hour), warehouse_uri)
+        decision = jobs.run_alerts(f"p{k}", {}, uri=warehouse_uri)
+        assert decision["sent"] == [], decision
+    with psycopg.connect(warehouse_uri) as conn:
+        checks = [r for k in range(4) for r in read_checks(conn, f"p{k}")]
+    predictions = [r for r in checks if r.check_type == "prediction_drift"]
+    assert len(predictions) == 4 and all(r.value is not None for r in predictions)
+    assert [(r.check_type, r.column_name, r.value) for r in checks if r.drift] == []
+    assert all(r.details["calibrated"] for r in predictions)

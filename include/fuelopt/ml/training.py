@@ -76,6 +76,15 @@ def _finite(d: dict[str, float]) -> dict[str, float]:
     return {k: float(v) for k, v in d.items() if v is not None and math.isfinite(float(v))}
 
 
+def reference_sample(frame: pd.DataFrame) -> pd.DataFrame:
+    """The drift reference logged with a cycle model: its newest ``reference_sample_rows``
+    training rows, contiguous in time, so the monitor's empirical null sees windows like the
+    ones it checks (a random sample spreads each block over days and under-states that noise)."""
+    cfg = get_settings().ml.cycle
+    ordered = frame.sort_values([cfg.time_column, "cycle_id"], kind="stable")
+    return ordered.tail(cfg.reference_sample_rows).reset_index(drop=True)
+
+
 def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = None) -> dict:
     """Walk-forward + final fit, everything logged in one MLflow run, the model registered and
     aliased ``challenger``. Returns the version and its per-fold MAE (for the gate)."""
@@ -120,7 +129,7 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
         table_path = tmpdir / "walk_forward.csv"
         model.cv.table.to_csv(table_path, index=False)
         mlflow.log_artifact(str(table_path))
-        ref = frame.sample(min(len(frame), cfg.reference_sample_rows), random_state=ml.seed)
+        ref = reference_sample(frame)
         ref_dir = tmpdir / "reference"
         ref_dir.mkdir()
         ref.to_parquet(ref_dir / "cycle_features.parquet", index=False)

@@ -88,21 +88,27 @@ def prediction_drift_rows(windows: Windows, champion: Champion | None) -> list[C
 
     from fuelopt.ml.registry import tracking_uri
 
+    time_column = get_settings().monitor.window.time_column
     try:
         mlflow.set_tracking_uri(tracking_uri())
         model = mlflow.pyfunc.load_model(f"models:/{champion.name}/{champion.version}")
-        preds = {
-            name: pd.DataFrame(
-                {
-                    "prediction": pd.Series(
-                        model.predict(frame.drop(columns=["fuel_l"], errors="ignore"))
-                    ).astype(float)
-                }
-            )
-            for name, frame in (("reference", windows.reference), ("current", windows.current))
-        }
+        preds = {name: _scored(model, frame, time_column) for name, frame in windows.frames()}
     except Exception as exc:  # a model that cannot score is reported, not fatal to the check
         log.warning("champion %s could not score the windows: %s", champion.label, exc)
         return no_result(f"scoring failed: {exc}")
-    report = compare(preds["reference"], preds["current"], ["prediction"])
+    # like with like: the same model version scores both windows, and the reference is cut into
+    # blocks as large as the current window to calibrate the threshold, as for data drift
+    report = compare(preds["reference"], preds["current"], ["prediction"], time_column=time_column)
+    extra.update(model_version=champion.version, calibrated=report["calibrated"])
+    extra["n_reference"], extra["n_current"] = report["n_reference"], report["n_current"]
     return report_rows(report, "prediction_drift", subject, extra)
+
+
+def _scored(model: Any, frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    """The model's predictions on ``frame``, beside the frame's time column (when it has one)."""
+    out = pd.DataFrame(
+        {"prediction": pd.Series(model.predict(frame.drop(columns=["fuel_l"], errors="ignore")))}
+    ).astype(float)
+    if time_column in frame.columns:
+        out[time_column] = frame[time_column].to_numpy()
+    return out

@@ -27,6 +27,9 @@ class Windows:
     current_start: datetime | None
     current_end: datetime | None
 
+    def frames(self) -> tuple[tuple[str, pd.DataFrame], tuple[str, pd.DataFrame]]:
+        return ("reference", self.reference), ("current", self.current)
+
 
 def features_table() -> str:
     settings = get_settings()
