@@ -10,6 +10,7 @@ import pytest
 
 from fuelopt.synth import MineSpec
 from fuelopt.transform.dbt_run import run_dbt
+from fuelopt.warehouse.db import query_frame
 from tests.support.raw_data import MineData, load_mine_days
 
 DAYS = 5
@@ -21,9 +22,8 @@ def mine() -> MineData:
 
 
 def _query(uri: str, sql: str) -> pd.DataFrame:
-    with psycopg.connect(uri) as conn, conn.cursor() as cur:
-        cur.execute(sql)
-        return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+    with psycopg.connect(uri) as conn:
+        return query_frame(conn, sql)
 
 
 def _rejected(uri: str, table: str) -> pd.DataFrame:

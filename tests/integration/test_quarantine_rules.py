@@ -12,6 +12,7 @@ import pytest
 from fuelopt.quality.gates import run_gate
 from fuelopt.synth import MineSpec
 from fuelopt.transform.dbt_run import run_dbt
+from fuelopt.warehouse.db import query_frame
 from tests.support.raw_data import MineData, copy_raw, load_mine_days
 
 
@@ -26,9 +27,8 @@ def _rows(uri: str, query: str, params: tuple = ()) -> list[tuple]:
 
 
 def _frame(uri: str, query: str) -> pd.DataFrame:
-    with psycopg.connect(uri) as conn, conn.cursor() as cur:
-        cur.execute(query)
-        return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+    with psycopg.connect(uri) as conn:
+        return query_frame(conn, query)
 
 
 def _snapshot(uri: str) -> dict[str, pd.DataFrame]:

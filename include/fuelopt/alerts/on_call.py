@@ -45,14 +45,17 @@ def record_alert(
 ) -> int:
     """Append one row to ``ops.alert_log``; returns its id. ``event_keys`` name the monitoring
     events the alert announced, so that a repeat within the cooldown is not sent again."""
-    from fuelopt.warehouse.db import connect
+    from psycopg import sql
 
-    ops = get_settings().warehouse.schemas.ops
+    from fuelopt.warehouse.db import connect, relation
+
     with connect(uri) as conn:
         row = conn.execute(
-            f"""INSERT INTO {ops}.alert_log (kind, severity, dag_id, task_id, run_id, try_number,
-                    message, log_url, runbook, notified_via, event_keys)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING alert_id""",
+            sql.SQL(
+                """INSERT INTO {} (kind, severity, dag_id, task_id, run_id, try_number,
+                       message, log_url, runbook, notified_via, event_keys)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING alert_id"""
+            ).format(relation("ops", "alert_log")),
             (
                 kind,
                 severity,

@@ -28,21 +28,10 @@ def read_table(table: str, uri: str | None = None) -> pd.DataFrame:
     """A whole table of the warehouse ``features`` schema as a DataFrame."""
     from psycopg import sql
 
-    from fuelopt.warehouse.db import connect
+    from fuelopt.warehouse.db import connect, query_frame, relation
 
-    schema = get_settings().warehouse.schemas.features
-    with connect(uri) as conn, conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("SELECT * FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
-        )
-        cols = [d.name for d in cur.description]
-        rows = cur.fetchall()
-    frame = pd.DataFrame(rows, columns=cols)
-    for col in frame.columns:  # numeric columns come back as Decimal (or all NULL)
-        present = frame[col].dropna()
-        if frame[col].dtype == object and type(next(iter(present), None)).__name__ == "Decimal":
-            frame[col] = frame[col].astype(float)
-    return frame
+    with connect(uri) as conn:
+        return query_frame(conn, sql.SQL("SELECT * FROM {}").format(relation("features", table)))
 
 
 def load_cycles(uri: str | None = None) -> pd.DataFrame:
@@ -486,7 +475,9 @@ def issue_forecasts(
 ) -> dict:
     """Forecast with the demand champion and store every row in ``ops.predictions``. Idempotent
     per run: the run's earlier rows are replaced, never duplicated."""
-    from fuelopt.warehouse.db import connect
+    from psycopg import sql
+
+    from fuelopt.warehouse.db import connect, relation
 
     ml = get_settings().ml
     name = ml.demand_model_name
@@ -496,7 +487,6 @@ def issue_forecasts(
             f"{name} has no @{ml.promotion.champion_alias}: nothing to forecast with"
         )
     fc = _load_version(name, version).predict(daily)
-    ops = get_settings().warehouse.schemas.ops
     rows = [
         (
             name,
@@ -513,19 +503,23 @@ def issue_forecasts(
         )
         for r in fc.itertuples()
     ]
+    predictions = relation("ops", "predictions")
     with connect(uri) as conn:
         conn.execute(
-            f"DELETE FROM {ops}.predictions WHERE model_name = %s AND run_id = %s", (name, run_id)
+            sql.SQL("DELETE FROM {} WHERE model_name = %s AND run_id = %s").format(predictions),
+            (name, run_id),
         )
         with conn.cursor() as cur:
             cur.executemany(
-                f"""INSERT INTO {ops}.predictions (model_name, model_version, issued_at,
-                        horizon_days, target_date, pred, lo80, hi80, lo95, hi95, run_id)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                    ON CONFLICT (model_name, model_version, issued_at, horizon_days, target_date)
-                    DO UPDATE SET pred = EXCLUDED.pred, lo80 = EXCLUDED.lo80,
-                        hi80 = EXCLUDED.hi80, lo95 = EXCLUDED.lo95, hi95 = EXCLUDED.hi95,
-                        run_id = EXCLUDED.run_id""",
+                sql.SQL(
+                    """INSERT INTO {} (model_name, model_version, issued_at,
+                           horizon_days, target_date, pred, lo80, hi80, lo95, hi95, run_id)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (model_name, model_version, issued_at, horizon_days, target_date)
+                       DO UPDATE SET pred = EXCLUDED.pred, lo80 = EXCLUDED.lo80,
+                           hi80 = EXCLUDED.hi80, lo95 = EXCLUDED.lo95, hi95 = EXCLUDED.hi95,
+                           run_id = EXCLUDED.run_id"""
+                ).format(predictions),
                 rows,
             )
     return {

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
 from fuelopt.monitor.champion import Champion
-from fuelopt.monitor.checks import CheckRow, ops_table, query_frame, table_exists
+from fuelopt.monitor.checks import CheckRow, ops_table
 from fuelopt.monitor.settings import AccuracySettings
+from fuelopt.warehouse.db import query_frame, relation, relation_exists
 
 
 def degradation_severity(pct: float | None, cfg: AccuracySettings) -> str:
@@ -98,7 +100,7 @@ def check_accuracy(
     """Rows for every horizon of ``model``'s tracked forecasts with actuals in the window."""
     settings = get_settings()
     cfg = settings.monitor.accuracy
-    actuals = f"{settings.warehouse.schemas.marts}.{cfg.actuals_table}"
+    actuals = relation("marts", cfg.actuals_table)
     subject = model or "demand_model"
 
     def no_result(note: str) -> list[CheckRow]:
@@ -118,15 +120,19 @@ def check_accuracy(
             )
         ]
 
-    if not model or not table_exists(conn, actuals):
-        return no_result("no demand model configured" if not model else f"{actuals} does not exist")
+    if not model:
+        return no_result("no demand model configured")
+    if not relation_exists(conn, actuals):
+        return no_result(f"{actuals.as_string(conn)} does not exist")
     pairs = query_frame(
         conn,
-        f"""SELECT p.horizon_days, p.target_date, p.pred, p.lo80, p.hi80, a.fuel_l AS actual
-            FROM {ops_table("predictions")} p
-            JOIN {actuals} a ON a.date = p.target_date
-            WHERE p.model_name = %s AND a.fuel_l IS NOT NULL
-              AND p.target_date <= %s AND p.target_date > %s""",
+        sql.SQL(
+            """SELECT p.horizon_days, p.target_date, p.pred, p.lo80, p.hi80, a.fuel_l AS actual
+               FROM {} p
+               JOIN {} a ON a.date = p.target_date
+               WHERE p.model_name = %s AND a.fuel_l IS NOT NULL
+                 AND p.target_date <= %s AND p.target_date > %s"""
+        ).format(ops_table("predictions"), actuals),
         (model, as_of.date(), (as_of - timedelta(days=cfg.window_days)).date()),
     )
     if pairs.empty:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
 from fuelopt.monitor.checks import CheckRow, ops_table, sustained_columns
@@ -83,9 +84,11 @@ def recently_sent(
     if not keys:
         return set()
     cur = conn.execute(
-        f"""SELECT DISTINCT k FROM {ops_table("alert_log")}, unnest(event_keys) AS k
-            WHERE kind = %s AND dag_id = %s
-              AND raised_at > now() - make_interval(secs => %s) AND k = ANY(%s)""",
+        sql.SQL(
+            """SELECT DISTINCT k FROM {}, unnest(event_keys) AS k
+               WHERE kind = %s AND dag_id = %s
+                 AND raised_at > now() - make_interval(secs => %s) AND k = ANY(%s)"""
+        ).format(ops_table("alert_log")),
         (KIND, dag_id, cooldown_hours * 3600, keys),
     )
     return {row[0] for row in cur.fetchall()}
@@ -137,7 +140,9 @@ def send_run_alert(
     # An accepted retrain is news of its own even when the events behind it were sent (once:
     # a re-run of this run's task does not announce it again).
     announced = conn.execute(
-        f"SELECT 1 FROM {ops_table('alert_log')} WHERE kind = %s AND dag_id = %s AND run_id = %s",
+        sql.SQL("SELECT 1 FROM {} WHERE kind = %s AND dag_id = %s AND run_id = %s").format(
+            ops_table("alert_log")
+        ),
         (KIND, dag_id, run_id),
     ).fetchone()
     new_retrain = bool(retrain and retrain.get("accepted")) and announced is None

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 import psycopg
 from psycopg import sql
 
-from fuelopt.config import get_settings
-from fuelopt.warehouse.db import jsonb_text
+from fuelopt.warehouse.db import jsonb_text, relation
 
 CHECK_TYPES = ("data_drift", "prediction_drift", "accuracy", "freshness")
 
@@ -31,26 +28,8 @@ class CheckRow:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def ops_table(name: str) -> str:
-    return f"{get_settings().warehouse.schemas.ops}.{name}"
-
-
-def query_frame(
-    conn: psycopg.Connection, query: str | sql.Composable, params: Any = None
-) -> pd.DataFrame:
-    """A query's result as a DataFrame (column names from the cursor)."""
-    cur = conn.execute(query, params)
-    columns = [d.name for d in cur.description or []]
-    frame = pd.DataFrame(cur.fetchall(), columns=columns)
-    for col in frame.select_dtypes(include="object").columns:
-        first = frame[col].dropna()
-        if len(first) and isinstance(first.iloc[0], Decimal):  # SQL numeric -> float
-            frame[col] = frame[col].astype(float)
-    return frame
-
-
-def table_exists(conn: psycopg.Connection, qualified: str) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (qualified,)).fetchone()[0]
+def ops_table(name: str) -> sql.Identifier:
+    return relation("ops", name)
 
 
 def write_checks(
@@ -62,12 +41,17 @@ def write_checks(
 ) -> int:
     """Replace this run's rows of ``check_type`` (idempotent re-runs); returns rows written."""
     table = ops_table("drift_checks")
-    conn.execute(f"DELETE FROM {table} WHERE run_id = %s AND check_type = %s", (run_id, check_type))
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE run_id = %s AND check_type = %s").format(table),
+        (run_id, check_type),
+    )
     with conn.cursor() as cur:
         cur.executemany(
-            f"""INSERT INTO {table} (checked_at, run_id, check_type, subject, column_name, metric,
-                    value, threshold, p_value, drift, severity, details)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            sql.SQL(
+                """INSERT INTO {} (checked_at, run_id, check_type, subject, column_name, metric,
+                       value, threshold, p_value, drift, severity, details)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+            ).format(table),
             [
                 (
                     checked_at,
@@ -92,10 +76,12 @@ def write_checks(
 def read_checks(conn: psycopg.Connection, run_id: str) -> list[CheckRow]:
     """Every check row of one run."""
     cur = conn.execute(
-        f"""SELECT check_type, subject, column_name, metric, value, threshold, drift, severity,
-                   p_value, details
-            FROM {ops_table("drift_checks")} WHERE run_id = %s
-            ORDER BY check_type, subject, column_name, metric""",
+        sql.SQL(
+            """SELECT check_type, subject, column_name, metric, value, threshold, drift, severity,
+                      p_value, details
+               FROM {} WHERE run_id = %s
+               ORDER BY check_type, subject, column_name, metric"""
+        ).format(ops_table("drift_checks")),
         (run_id,),
     )
     return [CheckRow(*row[:9], details=row[9] or {}) for row in cur.fetchall()]
@@ -115,15 +101,17 @@ def sustained_columns(
     floors = list(SEVERITY_ORDER[SEVERITY_ORDER.index(floor) :])
     table = ops_table("drift_checks")
     cur = conn.execute(
-        f"""WITH recent AS (
-                SELECT run_id FROM {table} WHERE check_type = %s
-                GROUP BY run_id ORDER BY max(checked_at) DESC LIMIT %s)
-            SELECT column_name FROM {table}
-            WHERE check_type = %s AND run_id IN (SELECT run_id FROM recent)
-              AND drift AND severity = ANY(%s)
-            GROUP BY column_name
-            HAVING count(DISTINCT run_id) = %s AND (SELECT count(*) FROM recent) = %s
-            ORDER BY column_name""",
+        sql.SQL(
+            """WITH recent AS (
+                   SELECT run_id FROM {table} WHERE check_type = %s
+                   GROUP BY run_id ORDER BY max(checked_at) DESC LIMIT %s)
+               SELECT column_name FROM {table}
+               WHERE check_type = %s AND run_id IN (SELECT run_id FROM recent)
+                 AND drift AND severity = ANY(%s)
+               GROUP BY column_name
+               HAVING count(DISTINCT run_id) = %s AND (SELECT count(*) FROM recent) = %s
+               ORDER BY column_name"""
+        ).format(table=table),
         (check_type, runs, check_type, floors, runs, runs),
     )
     return [row[0] for row in cur.fetchall()]

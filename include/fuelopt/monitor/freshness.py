@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
-from fuelopt.monitor.checks import CheckRow, table_exists
+from fuelopt.monitor.checks import CheckRow
+from fuelopt.warehouse.db import relation, relation_exists
 
 # (source, raw table, event-time column); each is also checked on its load time, _loaded_at.
 SOURCES = (
@@ -31,12 +33,15 @@ def check_freshness(conn: psycopg.Connection, as_of: datetime) -> list[CheckRow]
     rows = []
     for source, table, event_col in SOURCES:
         threshold = getattr(cfg, f"{source}_max_minutes")
-        qualified = f"{raw}.{table}"
-        exists = table_exists(conn, qualified)
+        ident = relation("raw", table)
+        qualified = f"{raw}.{table}"  # the check's subject
+        exists = relation_exists(conn, ident)
         for col in (event_col, "_loaded_at"):
             newest = None
             if exists:
-                newest = conn.execute(f"SELECT max({col}) FROM {qualified}").fetchone()[0]
+                newest = conn.execute(
+                    sql.SQL("SELECT max({}) FROM {}").format(sql.Identifier(col), ident)
+                ).fetchone()[0]
             minutes = None if newest is None else (as_of - newest).total_seconds() / 60
             severity = staleness_severity(minutes, threshold, cfg.high_factor)
             rows.append(

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
 from fuelopt.monitor.champion import find_champion, model_name
@@ -51,10 +52,12 @@ def reasons(conn: psycopg.Connection, rows: list[CheckRow]) -> list[str]:
 def last_accepted(conn: psycopg.Connection, run_id: str, hours: float) -> tuple | None:
     """The latest accepted request of another run within ``hours``, if any."""
     return conn.execute(
-        f"""SELECT requested_at, run_id FROM {ops_table("retrain_requests")}
-            WHERE accepted AND run_id <> %s
-              AND requested_at > now() - make_interval(secs => %s)
-            ORDER BY requested_at DESC LIMIT 1""",
+        sql.SQL(
+            """SELECT requested_at, run_id FROM {}
+               WHERE accepted AND run_id <> %s
+                 AND requested_at > now() - make_interval(secs => %s)
+               ORDER BY requested_at DESC LIMIT 1"""
+        ).format(ops_table("retrain_requests")),
         (run_id, hours * 3600),
     ).fetchone()
 
@@ -88,10 +91,12 @@ def decide(
     else:
         decision["accepted"] = True
     table = ops_table("retrain_requests")
-    conn.execute(f"DELETE FROM {table} WHERE run_id = %s", (run_id,))
+    conn.execute(sql.SQL("DELETE FROM {} WHERE run_id = %s").format(table), (run_id,))
     conn.execute(
-        f"""INSERT INTO {table} (requested_at, run_id, reason, accepted, blocked_by)
-            VALUES (coalesce(%s, now()), %s, %s, %s, %s)""",
+        sql.SQL(
+            """INSERT INTO {} (requested_at, run_id, reason, accepted, blocked_by)
+               VALUES (coalesce(%s, now()), %s, %s, %s, %s)"""
+        ).format(table),
         (now, run_id, decision["reason"], decision["accepted"], decision["blocked_by"]),
     )
     return decision
@@ -100,8 +105,9 @@ def decide(
 def recorded_decision(conn: psycopg.Connection, run_id: str) -> dict[str, Any] | None:
     """The decision this run recorded in ``ops.retrain_requests``, if it had a reason."""
     row = conn.execute(
-        f"SELECT accepted, reason, blocked_by FROM {ops_table('retrain_requests')} "
-        "WHERE run_id = %s",
+        sql.SQL("SELECT accepted, reason, blocked_by FROM {} WHERE run_id = %s").format(
+            ops_table("retrain_requests")
+        ),
         (run_id,),
     ).fetchone()
     return None if row is None else {"accepted": row[0], "reason": row[1], "blocked_by": row[2]}

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from fuelopt.config import get_settings
 from fuelopt.monitor.champion import Champion, reference_profile
-from fuelopt.monitor.checks import query_frame, table_exists
+from fuelopt.warehouse.db import query_frame, relation, relation_exists
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,14 @@ def features_table() -> str:
 def load_windows(conn: psycopg.Connection, as_of: datetime, champion: Champion | None) -> Windows:
     """Current window from the warehouse; reference from the champion, else the warehouse."""
     cfg = get_settings().monitor.window
-    table = features_table()
-    if not table_exists(conn, table):
-        raise RuntimeError(f"{table} does not exist: has transform_warehouse (dbt) run?")
+    table = relation("features", cfg.table)
+    if not relation_exists(conn, table):
+        raise RuntimeError(f"{features_table()} does not exist: has transform_warehouse (dbt) run?")
     rows_between = sql.SQL("SELECT * FROM {t} WHERE {ts} > %s AND {ts} <= %s").format(
-        t=sql.Identifier(*table.split(".")), ts=sql.Identifier(cfg.time_column)
+        t=table, ts=sql.Identifier(cfg.time_column)
     )
     newest = sql.SQL("SELECT max({ts}) FROM {t} WHERE {ts} <= %s").format(
-        t=sql.Identifier(*table.split(".")), ts=sql.Identifier(cfg.time_column)
+        t=table, ts=sql.Identifier(cfg.time_column)
     )
     end = conn.execute(newest, (as_of,)).fetchone()[0]
     if end is None:

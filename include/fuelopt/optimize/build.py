@@ -31,11 +31,11 @@ from fuelopt.optimize.settings import OptimizeSettings, ShiftSettings
 
 log = logging.getLogger(__name__)
 
-CYCLE_COLUMNS = (
-    "cycle_id, truck_id, shovel_id, dump_id, load_start, dump_end, payload_t, "
-    "loaded_distance_km, empty_distance_km, rise_m, fall_m, queue_min, avg_speed_kmh, "
-    "road_condition, truck_model, truck_engine_hours"
-)
+CYCLE_COLUMNS = [
+    "cycle_id", "truck_id", "shovel_id", "dump_id", "load_start", "dump_end", "payload_t",
+    "loaded_distance_km", "empty_distance_km", "rise_m", "fall_m", "queue_min", "avg_speed_kmh",
+    "road_condition", "truck_model", "truck_engine_hours",
+]  # fmt: skip
 ROUTE_NUMERIC = [
     "loaded_distance_km",
     "empty_distance_km",
@@ -79,28 +79,37 @@ def next_shift(after: datetime, cfg: ShiftSettings) -> Shift:
     raise AssertionError("unreachable: a shift starts within two days")
 
 
-def read_inputs(conn: Any, shift: Shift, cfg: OptimizeSettings, schemas: Any) -> dict[str, Any]:
+def read_inputs(conn: Any, shift: Shift, cfg: OptimizeSettings) -> dict[str, Any]:
     """Equipment, shift targets and recent cycles from the warehouse (one psycopg connection)."""
+    from psycopg import sql
 
-    def frame(sql: str, params: tuple) -> pd.DataFrame:
-        cur = conn.execute(sql, params)
-        return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
+    from fuelopt.warehouse.db import query_frame, relation
 
     since = shift.start - timedelta(days=cfg.scenario.lookback_days)
+    columns = sql.SQL(", ").join(map(sql.Identifier, CYCLE_COLUMNS))
     return {
-        "equipment": frame(
-            f"SELECT equipment_id, model, capacity_t FROM {schemas.marts}.dim_equipment "
-            "WHERE equipment_type = %s ORDER BY equipment_id",
+        "equipment": query_frame(
+            conn,
+            sql.SQL(
+                "SELECT equipment_id, model, capacity_t FROM {} "
+                "WHERE equipment_type = %s ORDER BY equipment_id"
+            ).format(relation("marts", "dim_equipment")),
             ("truck",),
         ),
-        "targets": frame(
-            f"SELECT shovel_id, target_t FROM {schemas.cleansed}.stg_operations__shift_plan "
-            "WHERE shift_date = %s AND shift = %s ORDER BY shovel_id",
+        "targets": query_frame(
+            conn,
+            sql.SQL(
+                "SELECT shovel_id, target_t FROM {} "
+                "WHERE shift_date = %s AND shift = %s ORDER BY shovel_id"
+            ).format(relation("cleansed", "stg_operations__shift_plan")),
             (shift.shift_date, shift.shift),
         ),
-        "cycles": frame(
-            f"SELECT {CYCLE_COLUMNS} FROM {schemas.features}.cycle_features "
-            "WHERE load_start >= %s AND load_start < %s ORDER BY truck_id, load_start",
+        "cycles": query_frame(
+            conn,
+            sql.SQL(
+                "SELECT {} FROM {} "
+                "WHERE load_start >= %s AND load_start < %s ORDER BY truck_id, load_start"
+            ).format(columns, relation("features", "cycle_features")),
             (since, shift.start),
         ),
     }

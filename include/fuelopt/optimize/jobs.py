@@ -88,7 +88,7 @@ def build_step(target: Shift) -> str:
 
     settings = get_settings()
     with connect() as conn:
-        inputs = read_inputs(conn, target, settings.optimize, settings.warehouse.schemas)
+        inputs = read_inputs(conn, target, settings.optimize)
     doc = build_scenario(inputs, target, settings.optimize, load_predictor())
     parse_scenario(doc)  # the DAG's scenario obeys the same contract as a user's
     path = shift_folder(target.key) / "scenario.json"

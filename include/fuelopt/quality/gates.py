@@ -96,25 +96,32 @@ def _sqlalchemy_uri(uri: str) -> str:
 
 def measure_facts(uri: str, spec: SuiteSpec, now: datetime) -> Facts:
     """Audit row counts and key counts the suite's expectations are compared with."""
-    from fuelopt.warehouse.db import connect
+    from psycopg import sql
 
-    schemas = get_settings().warehouse.schemas
+    from fuelopt.warehouse.db import connect, relation
+
     audit_rows = raw_keys = cleansed_rows = None
     with connect(uri) as conn:
         if spec.audit_table:
             row = conn.execute(
-                f"SELECT sum(rows_loaded) - coalesce(sum(rows_replaced), 0), count(*)"
-                f" FROM {schemas.ops}.load_audit WHERE table_name = %s",
+                sql.SQL(
+                    "SELECT sum(rows_loaded) - coalesce(sum(rows_replaced), 0), count(*)"
+                    " FROM {} WHERE table_name = %s"
+                ).format(relation("ops", "load_audit")),
                 (spec.audit_table,),
             ).fetchone()
             audit_rows = int(row[0]) if row and row[1] else None
         if spec.raw_key:
             raw_keys = conn.execute(
-                f"SELECT count(DISTINCT {spec.raw_key}) FROM {schemas.raw}.haul_cycles"
+                sql.SQL("SELECT count(DISTINCT {}) FROM {}").format(
+                    sql.Identifier(spec.raw_key), relation("raw", "haul_cycles")
+                )
             ).fetchone()[0]
         if spec.name == "features_cycle_features":
             cleansed_rows = conn.execute(
-                f"SELECT count(*) FROM {schemas.cleansed}.stg_operations__haul_cycles"
+                sql.SQL("SELECT count(*) FROM {}").format(
+                    relation("cleansed", "stg_operations__haul_cycles")
+                )
             ).fetchone()[0]
     return Facts(
         now=now, audit_rows=audit_rows, raw_distinct_keys=raw_keys, cleansed_rows=cleansed_rows
@@ -123,13 +130,16 @@ def measure_facts(uri: str, spec: SuiteSpec, now: datetime) -> Facts:
 
 def store_results(uri: str, run_id: str, results: list[CheckResult]) -> None:
     """Append the results to ops.dq_results (one row per expectation)."""
-    from fuelopt.warehouse.db import connect, jsonb_text
+    from psycopg import sql
 
-    ops = get_settings().warehouse.schemas.ops
+    from fuelopt.warehouse.db import connect, jsonb_text, relation
+
     with connect(uri) as conn, conn.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO {ops}.dq_results (run_id, suite, table_name, expectation, column_name,"
-            " success, observed, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            sql.SQL(
+                "INSERT INTO {} (run_id, suite, table_name, expectation, column_name,"
+                " success, observed, details) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            ).format(relation("ops", "dq_results")),
             [
                 (
                     run_id,

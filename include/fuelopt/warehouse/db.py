@@ -7,10 +7,13 @@ import math
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import pandas as pd
 import psycopg
+from psycopg import sql
 
 from fuelopt.config import get_settings
 
@@ -47,6 +50,32 @@ def with_database(uri: str, database: str) -> str:
 
 def database_name(uri: str) -> str:
     return urlsplit(uri).path.lstrip("/")
+
+
+def relation(schema_key: str, name: str) -> sql.Identifier:
+    """``<schema>.<name>`` quoted as an identifier, the schema being the configured
+    ``warehouse.schemas.<schema_key>`` (raw, cleansed, features, marts or ops)."""
+    return sql.Identifier(getattr(get_settings().warehouse.schemas, schema_key), name)
+
+
+def relation_exists(conn: psycopg.Connection, ident: sql.Identifier) -> bool:
+    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (ident.as_string(conn),)).fetchone()[
+        0
+    ]
+
+
+def query_frame(
+    conn: psycopg.Connection, query: str | sql.Composable, params: Any = None
+) -> pd.DataFrame:
+    """A query's result as a DataFrame (column names from the cursor, SQL numeric as float)."""
+    cur = conn.execute(query, params)
+    columns = [d.name for d in cur.description or []]
+    frame = pd.DataFrame(cur.fetchall(), columns=columns)
+    for col in frame.select_dtypes(include="object").columns:
+        first = frame[col].dropna()
+        if len(first) and isinstance(first.iloc[0], Decimal):
+            frame[col] = frame[col].astype(float)
+    return frame
 
 
 @contextmanager
