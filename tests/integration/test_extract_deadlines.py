@@ -117,7 +117,7 @@ def test_cli_fails_within_the_load_bound(tmp_path, trickling_source):
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert _url(trickling_source) in lines[0]
+    assert f"{_url(trickling_source)}/truck_telemetry page 1" in lines[0]
     assert "load_timeout_seconds" in lines[0]
     requests = trickling_source.requests
     assert len(requests) >= 2, "a request that overran its deadline is retried"

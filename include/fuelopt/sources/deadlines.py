@@ -112,12 +112,12 @@ class LoadDeadline:
         self.seconds, self.what = seconds, what
         self.end = time.monotonic() + seconds
 
-    def remaining(self) -> float:
-        """Seconds left; raises once none are."""
+    def remaining(self, where: str) -> float:
+        """Seconds left; once none are, raises naming ``where`` (e.g. the page)."""
         left = self.end - time.monotonic()
         if left <= 0:
             raise DeadlineExceeded(
-                f"{self.what}: not finished within {self.seconds:g} s "
+                f"{self.what} {where}: the extract did not finish within {self.seconds:g} s "
                 "(sources.postgrest.load_timeout_seconds)"
             )
         return left

@@ -149,7 +149,7 @@ class TelemetryReader:
         self.requests_sent = 0
         self.rows_read = 0
         self.total: int | None = None
-        self.deadline = LoadDeadline(settings.load_timeout_seconds, self.url)
+        self.deadline = LoadDeadline(settings.load_timeout_seconds, f"PostgREST {self.url}")
 
     def pages(self, since: datetime, until: datetime) -> Iterator[Page]:
         """Pages in ``ts, truck_id`` order, each row once; checks the exact count at the end.
@@ -251,7 +251,7 @@ class TelemetryReader:
                 multiplier=retry.initial_seconds, max=retry.max_seconds
             ),
             stop=tenacity.stop_after_attempt(retry.attempts),
-            sleep=lambda seconds: time.sleep(min(seconds, self.deadline.remaining())),
+            sleep=lambda s: time.sleep(min(s, self.deadline.remaining(f"page {number}"))),
             before_sleep=lambda state: log.warning(
                 "page %d: attempt %d failed (%s); retrying",
                 number,
@@ -278,8 +278,9 @@ class TelemetryReader:
         self, number: int, params: list[tuple[str, Any]], headers: dict[str, str]
     ) -> requests.Response:
         cfg = self.settings
-        seconds = min(cfg.request_timeout_seconds, self.deadline.remaining())
+        seconds = min(cfg.request_timeout_seconds, self.deadline.remaining(f"page {number}"))
         self.requests_sent += 1
+        response = None
         with request_deadline(seconds) as watch:
             try:
                 response = self.session.get(
@@ -293,7 +294,9 @@ class TelemetryReader:
             except requests.RequestException:
                 if not watch.fired:
                     raise
-        if watch.fired:
+        if watch.fired or response is None:
+            if response is not None:
+                response.close()  # its socket is shut down: never back into the pool
             raise _Transient(
                 f"no complete response within {seconds:g} s "
                 "(sources.postgrest.request_timeout_seconds / load_timeout_seconds)"
