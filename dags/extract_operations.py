@@ -18,11 +18,13 @@ DOC = f"""
 
 One task per table of SQL Server schema `{settings.sources.operations.db_schema}` (connection
 `{settings.connections.operations}`; a PostgreSQL stand-in locally): `haul_cycles` and
-`fuel_dispatch` incrementally on their watermark column for the data interval (widened back by
-`sources.operations.lookback_hours`), `equipment` and `shift_plan` as full snapshots. SQLAlchemy
-Core queries, streamed in `fetchmany` chunks into `raw.<table>` with COPY in **one transaction per
-table** (delete the window, insert), so re-runs and backfills never duplicate rows. Writes
-`ops.load_audit` and `ops.watermarks`; emits one Asset per raw table.
+`fuel_dispatch` incrementally on `modified_at` for the data interval (widened back by
+`sources.operations.lookback_hours`), so late corrections are picked up, `equipment` and
+`shift_plan` as full snapshots. SQLAlchemy Core queries under a query timeout, streamed in
+`fetchmany` chunks, then into `raw.<table>` in **one transaction per table** (delete the keys read,
+or the whole snapshot table, insert), so re-runs and backfills never duplicate rows and a
+corrected row replaces the old one. Writes `ops.load_audit` and `ops.watermarks`; emits one Asset
+per raw table.
 
 Manual backfill: trigger with params `since` / `until` (ISO timestamps).
 """

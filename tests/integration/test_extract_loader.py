@@ -83,6 +83,31 @@ def test_overlapping_loads_at_the_same_time_leave_one_copy(warehouse_uri):
     assert table_count(warehouse_uri, "raw.truck_telemetry") == len(rows)
 
 
+def test_a_held_load_lock_fails_the_second_load_after_the_bound(warehouse_uri, monkeypatch):
+    """A load that holds raw.truck_telemetry for ever (a stuck backfill) does not block another
+    window's load for long: it fails after warehouse.load.lock_timeout_seconds, naming both."""
+    from fuelopt.config import get_settings
+    from fuelopt.warehouse.loader import LoadLockTimeout
+
+    monkeypatch.setenv("FUELOPT__WAREHOUSE__LOAD__LOCK_TIMEOUT_SECONDS", "1")
+    get_settings.cache_clear()
+    rows = telemetry_rows(minutes=60)
+    load_interval("truck_telemetry", TELEMETRY_COLUMNS, [rows], source="test",
+                  interval=Interval("ts", T0, END))  # fmt: skip
+    with psycopg.connect(warehouse_uri) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(hashtextextended('raw.truck_telemetry', 0))")
+        started = time.monotonic()
+        with pytest.raises(LoadLockTimeout, match=r"raw\.truck_telemetry.*lock_timeout_seconds"):
+            load_interval("truck_telemetry", TELEMETRY_COLUMNS, [telemetry_rows(minutes=10)],
+                          source="test", interval=Interval("ts", T0, END))  # fmt: skip
+        waited = time.monotonic() - started
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    assert 1 <= waited < 10
+    assert table_count(warehouse_uri, "raw.truck_telemetry") == len(rows)
+    assert table_count(warehouse_uri, "ops.load_audit") == 1
+
+
 def test_backfill_of_old_data_does_not_lower_the_watermark(warehouse_uri):
     late = telemetry_rows(start=T0 + timedelta(days=1), minutes=10)
     early = telemetry_rows(minutes=10)
@@ -146,7 +171,7 @@ def test_reader_against_real_sql_server():
             conn.execute(sa.insert(table), [dict(zip(cols, r, strict=True)) for r in naive])
         since = datetime(2026, 1, 5, 6)
         query = build_query("haul_cycles", schema, "dump_end", since, since + timedelta(hours=6))
-        got = [row for chunk in iter_chunks(engine, query, 7) for row in chunk]
+        got = [row for chunk in iter_chunks(engine, query, 7, timeout_seconds=60) for row in chunk]
         want = sorted((r for r in naive if since <= r[5] < since + timedelta(hours=6)),
                       key=lambda r: (r[5], r[0]))  # fmt: skip
         assert [r[0] for r in got] == [r[0] for r in want]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -101,3 +102,76 @@ def test_cli_writes_table_since(tmp_path, operations_source, capsys):
     assert len(lines) - 1 == sum(1 for r in data["haul_cycles"] if r[5] >= since)
     assert main(["extract", "operations", "--table", "nope", "--out", str(out)]) == 2
     assert "--table" in capsys.readouterr().err
+
+
+def _raw_cycles(uri: str) -> list[tuple]:
+    with psycopg.connect(uri) as conn:
+        return conn.execute(
+            "SELECT cycle_id, truck_id, dump_end, payload_t, fuel_l FROM raw.haul_cycles"
+            " ORDER BY cycle_id"
+        ).fetchall()
+
+
+def test_late_correction_reaches_raw_once_and_a_rerun_changes_nothing(
+    warehouse_uri, operations_source
+):
+    """A haul cycle corrected in the source (fuel_l, modified_at = now) two days after its event
+    is brought into raw by the next daily run, replacing the old row."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=3)
+    data = operations_rows(start=start, days=3)
+    insert_operations(operations_source, data)
+    load_operations_table("haul_cycles", start, today, since=start, until=today)
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    cycle = max((r for r in data["haul_cycles"] if r[5] <= two_days_ago), key=lambda r: r[5])
+    with psycopg.connect(operations_source) as conn:
+        conn.execute(
+            "UPDATE dbo.haul_cycles SET fuel_l = 999.5, modified_at = now() WHERE cycle_id = %s",
+            (cycle[0],),
+        )
+        corrected_at = conn.execute(
+            "SELECT modified_at FROM dbo.haul_cycles WHERE cycle_id = %s", (cycle[0],)
+        ).fetchone()[0]
+
+    tomorrow = today + timedelta(days=1)
+    runs = [load_operations_table("haul_cycles", today, tomorrow) for _ in range(2)]
+    after_each = _raw_cycles(warehouse_uri)
+    assert runs[0]["start"] == (today - timedelta(days=1)).isoformat()  # daily run + look-back
+    assert len(after_each) == len(data["haul_cycles"])
+    assert [r for r in after_each if r[0] == cycle[0]] == [
+        (cycle[0], cycle[1], cycle[5], cycle[6], 999.5)
+    ]
+    assert _raw_cycles(warehouse_uri) == after_each
+    assert runs[1]["rows_replaced"] == runs[1]["rows_loaded"]  # the re-run replaced itself
+    with psycopg.connect(warehouse_uri) as conn:
+        mark = conn.execute(
+            "SELECT column_name, value FROM ops.watermarks WHERE table_name = 'haul_cycles'"
+        ).fetchone()
+        audits = conn.execute(
+            "SELECT count(*) FROM ops.load_audit WHERE table_name = 'haul_cycles'"
+        ).fetchone()[0]
+    assert mark == ("modified_at", corrected_at)
+    assert audits == 3
+
+
+def test_a_locked_source_table_fails_after_the_query_timeout(
+    warehouse_uri, operations_source, monkeypatch
+):
+    from fuelopt.config import get_settings
+    from fuelopt.errors import SourceUnavailable
+
+    insert_operations(operations_source, operations_rows(days=1))
+    monkeypatch.setenv("FUELOPT__SOURCES__OPERATIONS__QUERY_TIMEOUT_SECONDS", "1")
+    get_settings.cache_clear()
+    try:
+        with psycopg.connect(operations_source) as holder:
+            holder.execute("LOCK TABLE dbo.fuel_dispatch IN ACCESS EXCLUSIVE MODE")
+            started = time.monotonic()
+            with pytest.raises(SourceUnavailable, match="query_timeout_seconds"):
+                load_operations_table("fuel_dispatch", T0, T0 + timedelta(days=1))
+            waited = time.monotonic() - started
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert waited < 10
+    assert count(warehouse_uri, "raw.fuel_dispatch") == 0

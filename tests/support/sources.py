@@ -41,9 +41,11 @@ CREATE TABLE IF NOT EXISTS dbo.haul_cycles (cycle_id text, truck_id text, shovel
     dump_id text, load_start timestamptz, dump_end timestamptz, payload_t double precision,
     loaded_distance_km double precision, empty_distance_km double precision,
     rise_m double precision, fall_m double precision, queue_min double precision,
-    avg_speed_kmh double precision, road_condition text, fuel_l double precision);
+    avg_speed_kmh double precision, road_condition text, fuel_l double precision,
+    modified_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS dbo.fuel_dispatch (dispatch_id text, equipment_id text,
-    dispensed_at timestamptz, litres double precision, station_id text);
+    dispensed_at timestamptz, litres double precision, station_id text,
+    modified_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS dbo.shift_plan (shift_date date, shift text, shovel_id text,
     target_t double precision);
 """
@@ -130,13 +132,20 @@ def operations_rows(start: datetime = T0, days: int = 3, seed: int = 7) -> dict[
     }
 
 
+# The event time of the incremental tables: rows are recorded (modified_at) when they happen.
+EVENT_COLUMNS = {"haul_cycles": "dump_end", "fuel_dispatch": "dispensed_at"}
+
+
 def insert_operations(uri: str, tables: dict[str, list[tuple]]) -> None:
+    """Insert contract rows; ``modified_at`` of the incremental tables is the event time."""
     with psycopg.connect(uri) as conn, conn.cursor() as cur:
         for table, rows in tables.items():
-            cols = ", ".join(OPERATIONS_COLUMNS[table])
+            columns = OPERATIONS_COLUMNS[table]
+            event = columns.index(EVENT_COLUMNS[table]) if table in EVENT_COLUMNS else None
+            cols = ", ".join((*columns, *(["modified_at"] if event is not None else [])))
             with cur.copy(f"COPY dbo.{table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row)
+                    copy.write_row((*row, row[event]) if event is not None else row)
 
 
 @dataclass

@@ -48,3 +48,17 @@ def test_snapshot_query_has_no_filter_and_unknown_table_is_refused():
     assert "WHERE" not in compile_sql(build_query("equipment", "dbo", None), "mssql")
     with pytest.raises(ValueError, match="unknown operations table"):
         build_query("nope", "dbo", None)
+
+
+def test_modified_at_query_filters_on_it_and_returns_it_last_for_the_watermark():
+    query = build_query("haul_cycles", "dbo", "modified_at", SINCE, UNTIL, with_mark=True)
+    assert [c.name for c in query.selected_columns] == [*OPERATIONS_COLUMNS["haul_cycles"], "_mark"]
+    text = " ".join(compile_sql(query, "mssql").split())
+    assert "dbo.haul_cycles.modified_at AS _mark FROM dbo.haul_cycles" in text
+    assert (
+        "WHERE dbo.haul_cycles.modified_at >= :since AND dbo.haul_cycles.modified_at < :until"
+        in text
+    )
+    assert text.endswith("ORDER BY dbo.haul_cycles.modified_at, dbo.haul_cycles.cycle_id")
+    plain = build_query("haul_cycles", "dbo", "modified_at", SINCE, UNTIL)
+    assert [c.name for c in plain.selected_columns] == list(OPERATIONS_COLUMNS["haul_cycles"])

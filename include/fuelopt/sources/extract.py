@@ -120,7 +120,12 @@ def telemetry_to_file(
 
 
 def _operations_query(
-    table: str, since: datetime | None, until: datetime | None, dialect: str = "postgresql"
+    table: str,
+    since: datetime | None,
+    until: datetime | None,
+    dialect: str = "postgresql",
+    *,
+    with_mark: bool = False,
 ):
     """The table's watermark column and its query; SQL Server gets naive UTC (datetime2)."""
     from fuelopt.sources.sqlserver import build_query
@@ -131,7 +136,7 @@ def _operations_query(
     if dialect == "mssql":
         since, until = (v and v.astimezone(UTC).replace(tzinfo=None) for v in (since, until))
     column = cfg.tables[table].watermark_column
-    return column, build_query(table, cfg.db_schema, column, since, until)
+    return column, build_query(table, cfg.db_schema, column, since, until, with_mark=with_mark)
 
 
 def load_operations_table(
@@ -143,8 +148,9 @@ def load_operations_table(
     until: datetime | None = None,
     uri: str | None = None,
 ) -> dict[str, Any]:
-    """SQL Server -> ``raw.<table>``: the window of a watermarked table, or a full snapshot."""
-    from fuelopt.sources.sqlserver import engine_for, iter_chunks
+    """SQL Server -> ``raw.<table>``: the rows written or changed in the window (by the
+    watermark column, ``modified_at``), upserted by the table's key; or a full snapshot."""
+    from fuelopt.sources.sqlserver import KEYS, engine_for, iter_chunks
     from fuelopt.warehouse.loader import Interval, load_interval
 
     settings = get_settings()
@@ -163,13 +169,15 @@ def load_operations_table(
             lookback=timedelta(hours=cfg.lookback_hours),
             watermark=watermark_of(OPERATIONS_SOURCE, table, uri),
         )
-        interval = Interval(column, start, end)
-    _, query = _operations_query(table, start, end, engine.dialect.name)
+        interval = Interval(column, start, end, key=KEYS[table])
+    _, query = _operations_query(
+        table, start, end, engine.dialect.name, with_mark=column is not None
+    )
     try:
         result = load_interval(
             table,
             OPERATIONS_COLUMNS[table],
-            iter_chunks(engine, query, cfg.chunk_rows),
+            iter_chunks(engine, query, cfg.chunk_rows, cfg.query_timeout_seconds),
             source=OPERATIONS_SOURCE,
             interval=interval,
             uri=uri,
@@ -181,19 +189,23 @@ def load_operations_table(
 
 
 def operations_to_file(table: str, since: datetime | None, out: Path) -> int:
-    """``fuelopt extract operations``: rows with watermark >= since (snapshot tables: all)."""
+    """``fuelopt extract operations``: rows with watermark >= since (snapshot tables: all); the
+    watermark column is written too when it is not a contract column (``modified_at``)."""
     from fuelopt.sources.files import check_out_path, write_pages
     from fuelopt.sources.sqlserver import engine_for, iter_chunks
 
     check_out_path(out)
     settings = get_settings()
-    _operations_query(table, None, None)  # bad table name: exit 2 before connecting
+    cfg = settings.sources.operations
+    column, _ = _operations_query(table, None, None)  # bad table name: exit 2 before connecting
+    columns = OPERATIONS_COLUMNS[table]
+    extra = column is not None and column not in columns
     engine = engine_for(settings.connections.operations)
-    column, query = _operations_query(table, since, None, engine.dialect.name)
+    _, query = _operations_query(table, since, None, engine.dialect.name, with_mark=extra)
     if column is None and since is not None:
         log.warning("%s is a snapshot table (no watermark column): --since ignored", table)
     try:
-        chunks = iter_chunks(engine, query, settings.sources.operations.chunk_rows)
-        return write_pages(out, OPERATIONS_COLUMNS[table], chunks)
+        chunks = iter_chunks(engine, query, cfg.chunk_rows, cfg.query_timeout_seconds)
+        return write_pages(out, (*columns, *([column] if extra else [])), chunks)
     finally:
         engine.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import operator
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ from airflow.providers.http.hooks.http import HttpHook
 from requests.auth import AuthBase
 
 from fuelopt.errors import SourceUnavailable
+from fuelopt.sources.deadlines import DeadlineAdapter, LoadDeadline, request_deadline
 from fuelopt.sources.settings import PostgrestSettings, RetrySettings
 from fuelopt.sources.tables import TELEMETRY_COLUMNS
 
@@ -108,6 +110,8 @@ def session_for(
             token = _connection_token(conn_id)
     if token:
         session.auth = BearerAuth(token)
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, DeadlineAdapter())
     return session, url
 
 
@@ -145,9 +149,13 @@ class TelemetryReader:
         self.requests_sent = 0
         self.rows_read = 0
         self.total: int | None = None
+        self.deadline = LoadDeadline(settings.load_timeout_seconds, f"PostgREST {self.url}")
 
     def pages(self, since: datetime, until: datetime) -> Iterator[Page]:
-        """Pages in ``ts, truck_id`` order, each row once; checks the exact count at the end."""
+        """Pages in ``ts, truck_id`` order, each row once; checks the exact count at the end.
+
+        The whole read must end within ``load_timeout_seconds`` of this call."""
+        self.deadline = LoadDeadline(self.settings.load_timeout_seconds, f"PostgREST {self.url}")
         start, end = iso(since), iso(until)
         cursor, cursor_op, number = start, "gte", 0
         while True:
@@ -243,6 +251,7 @@ class TelemetryReader:
                 multiplier=retry.initial_seconds, max=retry.max_seconds
             ),
             stop=tenacity.stop_after_attempt(retry.attempts),
+            sleep=lambda s: time.sleep(min(s, self.deadline.remaining(f"page {number}"))),
             before_sleep=lambda state: log.warning(
                 "page %d: attempt %d failed (%s); retrying",
                 number,
@@ -268,10 +277,30 @@ class TelemetryReader:
     def _get(
         self, number: int, params: list[tuple[str, Any]], headers: dict[str, str]
     ) -> requests.Response:
+        cfg = self.settings
+        seconds = min(cfg.request_timeout_seconds, self.deadline.remaining(f"page {number}"))
         self.requests_sent += 1
-        response = self.session.get(
-            self.url, params=params, headers=headers, timeout=self.settings.timeout_seconds
-        )
+        response = None
+        with request_deadline(seconds) as watch:
+            try:
+                response = self.session.get(
+                    self.url,
+                    params=params,
+                    headers=headers,
+                    timeout=(cfg.connect_timeout_seconds, cfg.read_timeout_seconds),
+                    stream=True,
+                )
+                _ = response.content  # the whole body, under the deadline
+            except requests.RequestException:
+                if not watch.fired:
+                    raise
+        if watch.fired or response is None:
+            if response is not None:
+                response.close()  # its socket is shut down: never back into the pool
+            raise _Transient(
+                f"no complete response within {seconds:g} s "
+                "(sources.postgrest.request_timeout_seconds / load_timeout_seconds)"
+            )
         if response.status_code >= 500:
             raise _Transient(f"{response.status_code} {response.reason}: {response.text[:300]}")
         if response.status_code >= 400:

@@ -21,13 +21,17 @@ class PostgrestSettings(Section):
     table: SqlName
     page_size: int = Field(ge=1)
     count_exact: bool
-    timeout_seconds: float = Field(gt=0)
+    connect_timeout_seconds: float = Field(gt=0)
+    read_timeout_seconds: float = Field(gt=0)
+    request_timeout_seconds: float = Field(gt=0)
+    load_timeout_seconds: float = Field(gt=0)
     lookback_hours: int = Field(ge=0)
     retry: RetrySettings
 
 
 class OperationsTable(Section):
-    """One SQL Server table: incremental on ``watermark_column``, or a full snapshot when null."""
+    """One SQL Server table: incremental on ``watermark_column`` (rows upserted into raw by the
+    table's key), or a full snapshot when null."""
 
     watermark_column: SqlName | None
 
@@ -37,6 +41,7 @@ class OperationsSettings(Section):
 
     db_schema: SqlName
     chunk_rows: int = Field(ge=1)
+    query_timeout_seconds: int = Field(ge=1)
     lookback_hours: int = Field(ge=0)
     tables: dict[SqlName, OperationsTable]
 

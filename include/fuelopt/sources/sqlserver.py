@@ -4,7 +4,8 @@ The connection ``connections.operations`` is ``mssql`` in production (``MsSqlHoo
 and ``postgres`` locally, where a PostgreSQL database with the same ``dbo`` tables stands in
 for SQL Server (``PostgresHook``). Queries are SQLAlchemy Core expressions, never strings, so the
 same query compiles to T-SQL and to PostgreSQL. Rows are read with a streaming cursor and
-``fetchmany`` in chunks of ``sources.operations.chunk_rows``: memory stays flat.
+``fetchmany`` in chunks of ``sources.operations.chunk_rows``: memory stays flat; every statement
+and fetch is bounded by ``sources.operations.query_timeout_seconds``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from fuelopt.errors import SourceUnavailable
 from fuelopt.sources.tables import OPERATIONS_COLUMNS, column_kind
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,8 @@ _TYPES: dict[str, sa.types.TypeEngine] = {
     "float": sa.Float(),
     "string": sa.String(64),
 }
-# Stable order inside one watermark value (the natural key of each table).
+# The natural key of each table (its primary key in the source): the order inside one watermark
+# value, and what an incremental load upserts raw rows by.
 KEYS = {
     "equipment": ("equipment_id",),
     "haul_cycles": ("cycle_id",),
@@ -35,11 +38,16 @@ KEYS = {
 }
 
 
-def source_table(name: str, schema: str) -> sa.Table:
-    """The SQLAlchemy description of one operations source table (docs/contracts.md §1)."""
+def source_table(name: str, schema: str, extra: str | None = None) -> sa.Table:
+    """The SQLAlchemy description of one operations source table (docs/contracts.md §1), with
+    the source-only column ``extra`` (e.g. ``modified_at``) when given."""
     if name not in OPERATIONS_COLUMNS:
         raise ValueError(f"unknown operations table {name!r}; one of {sorted(OPERATIONS_COLUMNS)}")
-    columns = [sa.Column(c, _TYPES[column_kind(c)]) for c in OPERATIONS_COLUMNS[name]]
+    names = [
+        *OPERATIONS_COLUMNS[name],
+        *([extra] if extra not in (None, *OPERATIONS_COLUMNS[name]) else []),
+    ]
+    columns = [sa.Column(c, _TYPES[column_kind(c)]) for c in names]
     return sa.Table(name, sa.MetaData(schema=schema), *columns)
 
 
@@ -51,10 +59,14 @@ def build_query(
     until: datetime | None = None,
     limit: int | None = None,
     offset: int | None = None,
+    with_mark: bool = False,
 ) -> sa.Select:
-    """``SELECT`` of one table: ``since <= watermark < until`` when given, in a stable order."""
-    table = source_table(name, schema)
-    query = sa.select(*table.columns)
+    """``SELECT`` of one table's contract columns (and, ``with_mark``, the watermark column
+    again, last): ``since <= watermark < until`` when given, in a stable order."""
+    table = source_table(name, schema, watermark_column)
+    query = sa.select(*(table.c[c] for c in OPERATIONS_COLUMNS[name]))
+    if with_mark and watermark_column is not None:
+        query = query.add_columns(table.c[watermark_column].label("_mark"))
     if watermark_column is not None:
         column = table.c[watermark_column]
         if since is not None:
@@ -94,11 +106,39 @@ def engine_for(conn_id: str) -> Engine:
     return hook.get_sqlalchemy_engine()
 
 
-def iter_chunks(engine: Engine, query: sa.Select, chunk_rows: int) -> Iterator[list[tuple]]:
-    """Rows of ``query`` in lists of at most ``chunk_rows``, read with a streaming cursor."""
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows).execute(
-            query
+def set_query_timeout(conn: sa.Connection, seconds: int) -> None:
+    """Bound every statement and fetch on ``conn``: ``statement_timeout`` on PostgreSQL, the
+    driver's query timeout on SQL Server (pyodbc ``timeout``, pymssql ``query_timeout``)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text("SELECT set_config('statement_timeout', :v, false)"), {"v": f"{seconds}s"}
         )
-        while chunk := result.fetchmany(chunk_rows):
-            yield [tuple(row) for row in chunk]
+        return
+    dbapi = conn.connection.dbapi_connection
+    if hasattr(dbapi, "timeout"):  # pyodbc
+        dbapi.timeout = seconds
+    elif hasattr(getattr(dbapi, "_conn", None), "query_timeout"):  # pymssql
+        dbapi._conn.query_timeout = seconds
+    else:
+        raise ValueError(f"no query timeout for driver {type(dbapi).__module__}")
+
+
+def iter_chunks(
+    engine: Engine, query: sa.Select, chunk_rows: int, timeout_seconds: int
+) -> Iterator[list[tuple]]:
+    """Rows of ``query`` in lists of at most ``chunk_rows``, read with a streaming cursor; each
+    statement and fetch must end within ``timeout_seconds``."""
+    try:
+        with engine.connect() as conn:
+            set_query_timeout(conn, timeout_seconds)
+            result = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows).execute(
+                query
+            )
+            while chunk := result.fetchmany(chunk_rows):
+                yield [tuple(row) for row in chunk]
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise SourceUnavailable(
+            f"operations source: query failed or overran {timeout_seconds} s "
+            f"(sources.operations.query_timeout_seconds): {reason}"
+        ) from None

@@ -45,7 +45,7 @@ OPERATIONS_COLUMNS: dict[str, tuple[str, ...]] = {
 
 METADATA_COLUMNS: tuple[str, ...] = ("_loaded_at", "_batch_id", "_source")
 
-_TIMESTAMPS = {"ts", "load_start", "dump_end", "dispensed_at"}
+_TIMESTAMPS = {"ts", "load_start", "dump_end", "dispensed_at", "modified_at"}
 _DATES = {"commissioned_on", "shift_date"}
 _FLOATS = {
     "fuel_rate_lph",

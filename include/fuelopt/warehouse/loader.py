@@ -1,10 +1,19 @@
-"""Bulk loads into ``raw.*``: one transaction per table and data interval, delete-then-COPY.
+"""Bulk loads into ``raw.*``: one transaction per table and data interval.
 
-A load deletes the rows of its interval (``interval_column`` in ``[start, end)``, or the whole
-table for a snapshot), streams the new rows in with PostgreSQL ``COPY``, adds the load metadata
-(``_loaded_at``, ``_batch_id``, ``_source``), writes one ``ops.load_audit`` row and advances the
-watermark, then commits. A failure anywhere (source, parse, database) rolls everything back, so
-``raw`` holds exactly one copy of an interval whatever is re-run or backfilled.
+A load first streams the source's rows with PostgreSQL ``COPY`` into a temporary table of its own
+transaction (no lock on ``raw`` is held while the source is read, however slow it is). Then it
+takes the table's load lock (waiting at most ``warehouse.load.lock_timeout_seconds``), replaces
+the rows it covers, adds the load metadata (``_loaded_at``, ``_batch_id``, ``_source``), writes
+one ``ops.load_audit`` row and advances the watermark, and commits. What a load replaces:
+
+- an event-time interval (``Interval(column, start, end)``): every raw row in ``[start, end)``;
+- an upsert (``Interval(column, start, end, key=...)``): every raw row whose key is among the
+  loaded rows' keys, the rows having been selected by ``column`` (e.g. ``modified_at``) in
+  ``[start, end)`` at the source; a corrected row replaces the old one, a re-run changes nothing;
+- a snapshot (``Interval(None)``): the whole table.
+
+A failure anywhere (source, parse, database) rolls everything back, so ``raw`` holds exactly one
+copy of each row whatever is re-run or backfilled.
 """
 
 from __future__ import annotations
@@ -29,11 +38,22 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Interval:
-    """``[start, end)`` on ``column`` of the raw table; column None means the whole table."""
+    """``[start, end)`` on ``column``; column None means the whole table (a snapshot).
+
+    Without ``key``, ``column`` is a raw column and the load replaces the raw rows in the
+    interval. With ``key`` (raw columns), the load replaces the raw rows with the keys it
+    loads, and each row carries its ``column`` value (a source column, e.g. ``modified_at``)
+    as one extra last value, which the watermark follows.
+    """
 
     column: str | None
     start: datetime | None = None
     end: datetime | None = None
+    key: tuple[str, ...] = ()
+
+
+class LoadLockTimeout(RuntimeError):
+    """Another load of the same raw table held it longer than the configured wait (transient)."""
 
 
 @dataclass(frozen=True)
@@ -66,69 +86,118 @@ def load_interval(
     uri: str | None = None,
     batch_id: str | None = None,
 ) -> LoadResult:
-    """Replace ``interval`` of ``raw.<table>`` with the rows of ``pages``, in one transaction."""
-    schemas = get_settings().warehouse.schemas
-    target = sql.Identifier(schemas.raw, table)
+    """Replace what ``interval`` covers in ``raw.<table>`` with the rows of ``pages``, in one
+    transaction; the rows are read in full before any lock on the raw table is taken."""
+    settings = get_settings().warehouse
+    target = sql.Identifier(settings.schemas.raw, table)
     batch_id = batch_id or new_batch_id(source, table)
     started = time.perf_counter()
-    loaded_at = datetime.now(UTC)
-    meta = (loaded_at, batch_id, source)
+    meta = (datetime.now(UTC), batch_id, source)
+    lock_seconds = settings.load.lock_timeout_seconds
     with connect(uri) as conn:
-        conn.execute("SET LOCAL lock_timeout = '60s'")
-        conn.execute("SET LOCAL TIME ZONE 'UTC'")  # timestamps without offset are UTC
-        # One load of a table at a time (a backfill beside a scheduled run): the second waits
-        # for the first to commit, then its DELETE sees and replaces the first one's rows.
         conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{schemas.raw}.{table}",)
+            "SELECT set_config('lock_timeout', %s, false)", (f"{lock_seconds * 1000:.0f}ms",)
         )
-        where, params = _interval_filter(interval)
-        replaced = conn.execute(
-            sql.SQL("DELETE FROM {} WHERE {}").format(target, where), params
-        ).rowcount
-        rows = 0
-        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            target, sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, *METADATA_COLUMNS))
+        conn.execute("SET TIME ZONE 'UTC'")  # timestamps without offset are UTC
+        rows = _stage(conn, target, columns, pages, meta, interval)
+        _lock(conn, f"{settings.schemas.raw}.{table}", lock_seconds)
+        replaced = conn.execute(*_delete(target, interval)).rowcount
+        names = sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, *METADATA_COLUMNS))
+        conn.execute(
+            sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(target, names, names, STAGE)
         )
-        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-            for page in pages:
-                for row in page:
-                    copy.write_row((*row, *meta))
-                rows += len(page)
         seconds = time.perf_counter() - started
         conn.execute(
             sql.SQL(
                 """INSERT INTO {}.load_audit (batch_id, source, table_name, interval_start,
                        interval_end, rows_read, rows_loaded, rows_replaced, seconds)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"""
-            ).format(sql.Identifier(schemas.ops)),
+            ).format(sql.Identifier(settings.schemas.ops)),
             (batch_id, source, table, interval.start, interval.end, rows, rows, replaced, seconds),
         )
-        _advance(conn, target, source, table, interval)
+        _advance(conn, source, table, interval)
+        conn.execute(sql.SQL("DROP TABLE {}").format(STAGE))
     result = LoadResult(batch_id, table, source, rows, rows, replaced, seconds)
     log.info("loaded %s", result)
     return result
 
 
-def _interval_filter(interval: Interval) -> tuple[sql.Composable, list[object]]:
-    if interval.column is None:
+STAGE = sql.Identifier("_fuelopt_load_stage")
+MARK = "_mark"
+
+
+def _stage(
+    conn: psycopg.Connection,
+    target: sql.Identifier,
+    columns: Sequence[str],
+    pages: Iterable[Sequence[Sequence[object]]],
+    meta: tuple[object, ...],
+    interval: Interval,
+) -> int:
+    """COPY every row into a temporary table of this session; returns the row count. The table
+    is created in a transaction of its own, so no lock on ``target`` is held while reading."""
+    conn.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {})").format(STAGE, target))
+    names = [*columns, *METADATA_COLUMNS]
+    if interval.key:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN {} timestamptz").format(STAGE, sql.Identifier(MARK))
+        )
+        names.append(MARK)
+    conn.commit()
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        STAGE, sql.SQL(", ").join(sql.Identifier(c) for c in names)
+    )
+    rows = 0
+    with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+        for page in pages:
+            for row in page:
+                copy.write_row((*row[: len(columns)], *meta, *row[len(columns) :]))
+            rows += len(page)
+    return rows
+
+
+def _lock(conn: psycopg.Connection, name: str, seconds: float) -> None:
+    """One load of a table at a time (a backfill beside a scheduled run): the second waits for
+    the first to commit, at most ``seconds``, then replaces the first one's rows."""
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
+    except psycopg.errors.LockNotAvailable:
+        raise LoadLockTimeout(
+            f"{name}: another load of this table still holds it after {seconds:g} s "
+            "(warehouse.load.lock_timeout_seconds); retry when it has finished"
+        ) from None
+
+
+def _delete(target: sql.Identifier, interval: Interval) -> tuple[sql.Composable, list[object]]:
+    """The DELETE of what the load replaces, and its parameters."""
+    if interval.key:
+        keys = sql.SQL(", ").join(map(sql.Identifier, interval.key))
+        match = sql.SQL(" AND ").join(
+            sql.SQL("t.{k} = s.{k}").format(k=sql.Identifier(k)) for k in interval.key
+        )
+        query = sql.SQL("DELETE FROM {} t USING (SELECT DISTINCT {} FROM {}) s WHERE {}")
+        return query.format(target, keys, STAGE, match), []
+    where, params = _interval_filter(interval, interval.column)
+    return sql.SQL("DELETE FROM {} WHERE {}").format(target, where), params
+
+
+def _interval_filter(interval: Interval, column: str | None) -> tuple[sql.Composable, list[object]]:
+    if column is None:
         return sql.SQL("TRUE"), []
     if interval.start is None or interval.end is None:
         raise ValueError(f"interval on {interval.column} needs both start and end")
-    column = sql.Identifier(interval.column)
-    return sql.SQL("{} >= %s AND {} < %s").format(column, column), [interval.start, interval.end]
+    ident = sql.Identifier(column)
+    return sql.SQL("{} >= %s AND {} < %s").format(ident, ident), [interval.start, interval.end]
 
 
-def _advance(
-    conn: psycopg.Connection, target: sql.Identifier, source: str, table: str, interval: Interval
-) -> None:
-    """Move the watermark to the highest value now loaded in the interval (if any)."""
+def _advance(conn: psycopg.Connection, source: str, table: str, interval: Interval) -> None:
+    """Move the watermark to the highest value loaded in the interval (if any)."""
     if interval.column is None:
         return
-    where, params = _interval_filter(interval)
+    column = MARK if interval.key else interval.column
+    where, params = _interval_filter(interval, column)
     row = conn.execute(
-        sql.SQL("SELECT max({}) FROM {} WHERE {}").format(
-            sql.Identifier(interval.column), target, where
-        ),
+        sql.SQL("SELECT max({}) FROM {} WHERE {}").format(sql.Identifier(column), STAGE, where),
         params,
     ).fetchone()
     if row and row[0] is not None:

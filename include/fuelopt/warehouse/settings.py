@@ -1,5 +1,7 @@
 """Configuration of the warehouse: layer schemas, roles and load behaviour."""
 
+from pydantic import Field
+
 from fuelopt.settings_base import Section, SqlName
 
 
@@ -16,6 +18,13 @@ class RoleNames(Section):
     bi_reader: SqlName
 
 
+class LoadSettings(Section):
+    """Raw loads: how long one waits for another load of the same table before it fails."""
+
+    lock_timeout_seconds: float = Field(gt=0)
+
+
 class WarehouseSettings(Section):
     schemas: SchemaNames
     roles: RoleNames
+    load: LoadSettings

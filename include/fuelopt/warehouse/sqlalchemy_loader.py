@@ -86,7 +86,10 @@ def load_interval_sqlalchemy(
     interval: Interval,
     batch_id: str | None = None,
 ) -> LoadResult:
-    """Replace ``interval`` of ``raw.<table>`` with ``pages`` in one transaction."""
+    """Replace ``interval`` of ``raw.<table>`` with ``pages`` in one transaction (event-time
+    intervals and snapshots; upserts by key: :func:`fuelopt.warehouse.loader.load_interval`)."""
+    if interval.key:
+        raise NotImplementedError("upsert by key: use fuelopt.warehouse.loader.load_interval")
     schemas = get_settings().warehouse.schemas
     target = _raw_table(schemas.raw, table, columns)
     audit, marks = _ops_tables(schemas.ops)
