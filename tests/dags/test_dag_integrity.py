@@ -19,6 +19,7 @@ EXPECTED = {
     "train_models",
     "optimize_fleet",
     "monitor_drift",
+    "report_weekly",
 }
 
 
