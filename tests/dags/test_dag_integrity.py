@@ -48,6 +48,22 @@ def test_monitor_runs_every_six_hours_and_on_new_marts(dagbag):
     assert timetable.asset_condition.name == "marts.all"
 
 
+def test_optimize_fleet_reports_each_published_shift(dagbag):
+    dag = dagbag.dags["optimize_fleet"]
+    report = dag.get_task("shift_report")
+    assert report.upstream_task_ids == {"publish"} and not report.downstream_task_ids
+
+
+def test_weekly_report_runs_weekly_and_on_new_marts(dagbag):
+    from fuelopt.config import get_settings
+
+    dag = dagbag.dags["report_weekly"]
+    assert dag.timetable.timetable.expression == get_settings().schedules.report_weekly
+    assert dag.timetable.asset_condition.name == "marts.all"
+    assert set(dag.params) == {"week"} and dag.params["week"] is None
+    assert [t.task_id for t in dag.tasks] == ["weekly_report"]
+
+
 def test_extracts_tick_on_interval_cron_without_start_date(dagbag):
     """Each run covers the period before its tick; no start_date, so un-pausing a DAG does not
     run a stale interval."""

@@ -240,7 +240,7 @@ def test_levers_come_from_the_savings_mart_once_it_exists(built, tmp_path):
         for i in range(n + 2):
             conn.execute(
                 "INSERT INTO marts.fct_fuel_savings VALUES (%s, 'night', %s, %s)",
-                (previous, f"lever{i}", float((i * 7) % (n + 2))),
+                (previous, f"lever{i}", float((i * 3) % (n + 2))),
             )
     try:
         out = tmp_path / "shift.xlsx"

@@ -29,6 +29,8 @@ def _png(fig) -> bytes:
 def shift_chart(report: ShiftReport) -> bytes:
     """Predicted litres per truck (coloured by shovel) and the plan against the greedy total."""
     plt = _pyplot()
+    from matplotlib.patches import Patch
+
     trucks = report.trucks.groupby(["truck_id", "shovel_id"], as_index=False)[
         "predicted_fuel_l"
     ].sum()
@@ -40,9 +42,8 @@ def shift_chart(report: ShiftReport) -> bytes:
         trucks["predicted_fuel_l"],
         color=[colours[s] for s in trucks["shovel_id"]],
     )
-    for shovel in shovels:
-        left.bar([], [], color=colours[shovel], label=shovel)
-    left.legend(title="shovel", fontsize=7)
+    handles = [Patch(color=colours[s], label=s) for s in shovels]
+    left.legend(handles=handles, title="shovel", fontsize=7)
     left.set_ylabel("predicted litres")
     left.set_title(f"Plan per truck, {report.summary['shift']}")
     left.tick_params(axis="x", labelrotation=60, labelsize=7)

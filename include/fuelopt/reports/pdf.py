@@ -190,10 +190,12 @@ def write_weekly_pdf(report: WeeklyReport, path: str | Path) -> Path:
         doc.text(f"<i>{note}</i>")
     doc.gap()
     doc.table(report.daily)
+    doc.gap()
     doc.image(trend_chart(report), width_cm=16)
     doc.page_break()
     doc.heading("Forecast against actuals", 2)
     doc.image(forecast_chart(report), width_cm=16)
+    doc.gap()
     doc.table(
         report.forecasts,
         [
