@@ -11,10 +11,11 @@ triggerer; LocalExecutor) tied to its own life, then:
    ``pipeline.backfill_telemetry_hours`` hourly telemetry intervals and the last
    ``pipeline.backfill_operations_days`` daily operations intervals;
 
-and nothing else by hand: transform runs on the raw Assets, monitoring on the marts, training on
-monitoring's retrain request, the fleet plan on the marts and the champion model. It waits until
-the scheduler is quiet (bounded by ``pipeline.wait_timeout_seconds``), prints every DAG run with
-its trigger, state and duration and where the results are, and stops every process it started.
+and nothing else by hand: transform runs on the raw Assets, monitoring and the weekly report on
+the marts, training on monitoring's retrain request, the fleet plan on the marts and the champion
+model. It waits until the scheduler is quiet (bounded by ``pipeline.wait_timeout_seconds``),
+prints every DAG run with its trigger, state and duration and where the results are (the report
+files included), and stops every process it started.
 """
 
 from __future__ import annotations
