@@ -54,6 +54,7 @@ class WeeklyReport:
     rejects: pd.DataFrame
     summary: dict[str, Any]
     savings: pd.DataFrame | None = None
+    savings_note: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -124,7 +125,12 @@ def _levers(
     )
     saving = [c for c in frame.columns if "saving" in c and pd.api.types.is_numeric_dtype(frame[c])]
     if saving:
-        frame = frame.sort_values([saving[0], *frame.columns[:1]], ascending=[False, True])
+        others = frame.drop(columns=saving[0]).astype(str).agg("|".join, axis=1)
+        frame = (
+            frame.assign(_tie=others)
+            .sort_values([saving[0], "_tie"], ascending=[False, True])
+            .drop(columns="_tie")
+        )
     frame = frame.head(cfg.levers_top_n).reset_index(drop=True)
     if frame.empty:
         return (
@@ -351,7 +357,7 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
     quality, rejects = _ops_status(conn, settings)
     drift = _drift(conn, settings)
     notes = []
-    savings = None
+    savings, savings_note = None, None
     cfg = settings.reports
     if relation_exists(conn, marts, cfg.savings_mart):
         savings = query_frame(
@@ -362,10 +368,11 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
             (monday, sunday),
         )
     else:
-        notes.append(
+        savings_note = (
             f"Realised savings are not available yet: {marts}.{cfg.savings_mart} does not exist;"
             " the plans' predicted savings against the greedy dispatcher are shown instead."
         )
+        notes.append(savings_note)
     if forecasts.empty:
         notes.append(f"No demand forecast targets a day of {span} in {marts}.fct_fuel_forecast.")
     fuel = float(daily["fuel_l"].sum())
@@ -401,5 +408,6 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
         rejects=rejects,
         summary=summary,
         savings=savings,
+        savings_note=savings_note,
         notes=notes,
     )

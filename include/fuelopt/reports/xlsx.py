@@ -110,8 +110,6 @@ def write_weekly_xlsx(report: WeeklyReport, path: str | Path) -> Path:
         "Rejects": report.rejects,
     }
     for name in WEEKLY_SHEETS[1:]:
-        note = None
-        if name == "Savings" and report.savings is None:
-            note = next((n for n in report.notes if n.startswith("Realised")), None)
+        note = report.savings_note if name == "Savings" else None
         _table(book.create_sheet(name), frames[name], note)
     return _save(book, Path(path))
