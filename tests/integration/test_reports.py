@@ -5,7 +5,6 @@ pdftoppm)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,10 +23,7 @@ from fuelopt.transform.dbt_run import run_dbt
 from tests.support.cli import run_cli
 from tests.support.raw_data import MineData, load_mine_days
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (setup.sh)"),
-]
+pytestmark = pytest.mark.integration  # pdftoppm: poppler-utils, installed by setup.sh
 
 START = date(2026, 1, 5)  # a Monday: the mine's days are ISO week 2026-W02
 DAYS = 5
