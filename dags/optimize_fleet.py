@@ -31,7 +31,9 @@ the run at once. One mapped task per shift:
 2. **solve**: MILP (PuLP + CBC, limits in `optimize.solver`), scored against a greedy dispatcher,
    validated against every constraint;
 3. **publish**: re-validates, replaces the shift's rows of `ops.fleet_plan` (BI:
-   `marts.fct_fleet_plan`) and writes the human-readable plan.
+   `marts.fct_fleet_plan`) and writes the human-readable plan;
+4. **shift_report**: the published shift's report for the pit (`fuelopt report shift`), PDF and
+   Excel: `{{paths.artifacts_dir}}/{get_settings().reports.shift_subdir}/<date>_<shift>.pdf|xlsx`.
 
 **Plan, chart and inputs** of each shift:
 `{{paths.artifacts_dir}}/{get_settings().optimize.artifacts_subdir}/<shift_date>_<shift>/`
@@ -107,7 +109,18 @@ def optimize_fleet() -> None:
             )
         return result
 
-    publish.expand(solved=solve.expand(scenario_path=build_scenario.expand(target=shifts())))
+    @task(
+        map_index_template="{{ task.op_kwargs['published']['shift_date'] }} "
+        "{{ task.op_kwargs['published']['shift'] }}"
+    )
+    def shift_report(published: dict) -> list[str]:
+        """The published shift's report, PDF and Excel, under reports.shift_subdir."""
+        from fuelopt.reports.jobs import write_shift_reports
+
+        return write_shift_reports(published["shift_date"], published["shift"])
+
+    solved = solve.expand(scenario_path=build_scenario.expand(target=shifts()))
+    shift_report.expand(published=publish.expand(solved=solved))
 
 
 optimize_fleet()

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,9 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
-@pytest.fixture
-def make_database() -> Iterator[Callable[[str], str]]:
-    """Factory of blank databases owned by the loader role; all dropped at teardown."""
+@contextmanager
+def _database_factory() -> Iterator[Callable[[str], str]]:
+    """Factory of blank databases owned by the loader role; all dropped on exit."""
     import psycopg
 
     from fuelopt.config import get_settings
@@ -71,9 +72,18 @@ def make_database() -> Iterator[Callable[[str], str]]:
         made.append(name)
         return with_database(f"postgresql://{loader}@{_server(admin_uri())}/", name)
 
-    yield make
-    for name in made:
-        drop_database(name)
+    try:
+        yield make
+    finally:
+        for name in made:
+            drop_database(name)
+
+
+@pytest.fixture
+def make_database() -> Iterator[Callable[[str], str]]:
+    """Factory of blank databases owned by the loader role; all dropped at teardown."""
+    with _database_factory() as make:
+        yield make
 
 
 def _server(uri: str) -> str:
@@ -83,15 +93,26 @@ def _server(uri: str) -> str:
     return f"{parts.hostname}:{parts.port or 5432}"
 
 
-@pytest.fixture
-def warehouse_uri(make_database, monkeypatch) -> str:
-    """A fresh warehouse database (roles, schemas, grants, ops tables), set as the Airflow
-    connection the code uses."""
+def _new_warehouse(make: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> str:
     from fuelopt.config import get_settings
     from fuelopt.warehouse.bootstrap import init_warehouse
 
-    uri = make_database("fuelopt_wh")
+    uri = make("fuelopt_wh")
     init_warehouse(uri)
     conn_id = get_settings().connections.warehouse
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
     return uri
+
+
+@pytest.fixture
+def warehouse_uri(make_database, monkeypatch) -> str:
+    """A fresh warehouse database (roles, schemas, grants, ops tables), set as the Airflow
+    connection the code uses."""
+    return _new_warehouse(make_database, monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def module_warehouse_uri() -> Iterator[str]:
+    """``warehouse_uri`` shared by the tests of one module (slow builds made once)."""
+    with _database_factory() as make, pytest.MonkeyPatch.context() as monkeypatch:
+        yield _new_warehouse(make, monkeypatch)

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "fuelopt.ml.cli",
     "fuelopt.optimize.cli",
     "fuelopt.monitor.cli",
+    "fuelopt.reports.cli",
     "fuelopt.pipeline",
     "fuelopt.stack",
 )

@@ -22,6 +22,7 @@ from fuelopt.ml.settings import MlSettings
 from fuelopt.monitor.settings import MonitorSettings
 from fuelopt.optimize.settings import OptimizeSettings
 from fuelopt.quality.settings import QualitySettings
+from fuelopt.reports.settings import ReportSettings
 from fuelopt.settings_base import Section, SqlName
 from fuelopt.sources.settings import SourceSettings
 from fuelopt.synth.settings import SynthSettings
@@ -74,6 +75,7 @@ class ScheduleSettings(Section):
     train_models: str
     optimize_fleet: str
     monitor_drift: str
+    report_weekly: str
 
 
 class PipelineSettings(Section):
@@ -121,6 +123,7 @@ class Settings(Section):
     ml: MlSettings
     optimize: OptimizeSettings
     monitor: MonitorSettings
+    reports: ReportSettings
     pipeline: PipelineSettings
 
 

@@ -11,10 +11,11 @@ triggerer; LocalExecutor) tied to its own life, then:
    ``pipeline.backfill_telemetry_hours`` hourly telemetry intervals and the last
    ``pipeline.backfill_operations_days`` daily operations intervals;
 
-and nothing else by hand: transform runs on the raw Assets, monitoring on the marts, training on
-monitoring's retrain request, the fleet plan on the marts and the champion model. It waits until
-the scheduler is quiet (bounded by ``pipeline.wait_timeout_seconds``), prints every DAG run with
-its trigger, state and duration and where the results are, and stops every process it started.
+and nothing else by hand: transform runs on the raw Assets, monitoring and the weekly report on
+the marts, training on monitoring's retrain request, the fleet plan on the marts and the champion
+model. It waits until the scheduler is quiet (bounded by ``pipeline.wait_timeout_seconds``),
+prints every DAG run with its trigger, state and duration and where the results are (the report
+files included), and stops every process it started.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ DAG_IDS = (
     "monitor_drift",
     "train_models",
     "optimize_fleet",
+    "report_weekly",
 )
 ACTIVE_STATES = ("queued", "running")
 # Runs only when monitoring asks for a retrain (no champion yet, sustained drift) or weekly: a
@@ -369,6 +371,12 @@ def _json_line(line: str) -> dict:
     return entry if isinstance(entry, dict) else {}
 
 
+def _files(folder: Path) -> list[str]:
+    """One indented line per report file in ``folder``, or a line saying there is none."""
+    names = sorted(p.name for p in folder.glob("*") if p.suffix in (".pdf", ".xlsx"))
+    return [f"  {name}" for name in names] or ["  (none written)"]
+
+
 def where_results_are() -> list[str]:
     """Lines telling the user where every result of the main job is."""
     from psycopg import sql
@@ -393,11 +401,17 @@ def where_results_are() -> list[str]:
     uri = os.environ.get(f"AIRFLOW_CONN_{settings.connections.warehouse.upper()}", "")
     safe_uri = uri.split("@")[-1] if "@" in uri else uri
     plans = settings.paths.artifact(settings.optimize.artifacts_subdir)
+    shift_reports = settings.paths.artifact(settings.reports.shift_subdir)
+    weekly_reports = settings.paths.artifact(settings.reports.weekly_subdir)
     return [
         f"Warehouse marts (database {safe_uri}, BI role {settings.warehouse.roles.bi_reader}):",
         *lines,
         f"MLflow tracking: {os.environ.get('MLFLOW_TRACKING_URI', '(unset)')}",
         f"Fleet plans (plan.md, chart, plan.json per shift): {plans}",
+        f"Shift reports (<date>_<shift>.pdf and .xlsx): {shift_reports}",
+        *_files(shift_reports),
+        f"Weekly reports (<YYYY-Www>.pdf and .xlsx): {weekly_reports}",
+        *_files(weekly_reports),
         f"Artifacts (data docs, dbt docs): {settings.paths.resolve('artifacts_dir')}",
         f"Airflow task logs: {Path(os.environ.get('AIRFLOW_HOME', '')) / 'logs'}",
         f"Stack process logs: {settings.stack.folder()}",

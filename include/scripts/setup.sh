@@ -21,6 +21,8 @@ ldconfig -p 2>/dev/null | grep -q 'libodbc.so.2' || apt_install unixodbc
 command -v pg_isready >/dev/null || apt_install postgresql-client
 # Debian's chromium: the browser the UI tests drive through Playwright (never a browser download).
 [ -x /usr/bin/chromium ] || apt_install chromium
+# poppler-utils: pdftoppm, with which the report tests turn PDF pages into PNG.
+command -v pdftoppm >/dev/null || apt_install poppler-utils
 
 # 2. Python 3.11 virtual environment with the pinned requirements and the fuelopt package.
 PY="${FUELOPT_PYTHON:-$(command -v python3.11 || command -v python3)}"

@@ -19,6 +19,7 @@ EXPECTED = {
     "train_models",
     "optimize_fleet",
     "monitor_drift",
+    "report_weekly",
 }
 
 
@@ -45,6 +46,22 @@ def test_monitor_runs_every_six_hours_and_on_new_marts(dagbag):
     timetable = dagbag.dags["monitor_drift"].timetable
     assert timetable.timetable.expression == "0 */6 * * *"
     assert timetable.asset_condition.name == "marts.all"
+
+
+def test_optimize_fleet_reports_each_published_shift(dagbag):
+    dag = dagbag.dags["optimize_fleet"]
+    report = dag.get_task("shift_report")
+    assert report.upstream_task_ids == {"publish"} and not report.downstream_task_ids
+
+
+def test_weekly_report_runs_weekly_and_on_new_marts(dagbag):
+    from fuelopt.config import get_settings
+
+    dag = dagbag.dags["report_weekly"]
+    assert dag.timetable.timetable.expression == get_settings().schedules.report_weekly
+    assert dag.timetable.asset_condition.name == "marts.all"
+    assert set(dag.params) == {"week"} and dag.params["week"] is None
+    assert [t.task_id for t in dag.tasks] == ["weekly_report"]
 
 
 def test_extracts_tick_on_interval_cron_without_start_date(dagbag):

@@ -2,7 +2,8 @@
 
 The dbt-built inputs (marts.dim_equipment, cleansed.stg_operations__shift_plan,
 features.cycle_features) are created here from the synthetic mine, with the columns the contract
-gives them; no MLflow champion exists in the test's store, so litres come from physics.
+gives them; the view the shift report reads (marts.fct_fleet_plan) is built by dbt. No MLflow
+champion exists in the test's store, so litres come from physics.
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ def _load(conn: psycopg.Connection, table: str, frame: pd.DataFrame, types: dict
 
 
 @pytest.fixture
-def mine(warehouse_uri):
+def mine(warehouse_uri, tmp_path):
     """Synthetic mine loaded as the three dbt relations the DAG reads; the last planned shift."""
     from fuelopt.synth import MineSpec, generate_operations
+    from fuelopt.transform.dbt_run import run_dbt
 
     ops = generate_operations(MineSpec(seed=7, days=3, trucks=8, shovels=3, dumps=2, clean=True))
     eq = ops["equipment"]
@@ -88,6 +90,7 @@ def mine(warehouse_uri):
                 for c in CYCLE_COLUMNS
             },
         )
+    run_dbt(["run", "--select", "fct_fleet_plan"], uri=warehouse_uri, target_path=tmp_path / "dbt")
     last = ops["shift_plan"].sort_values(["shift_date", "shift"]).iloc[-1]
     return {
         "shift_date": str(last["shift_date"]),
@@ -130,6 +133,9 @@ def test_plans_publishes_and_reruns_idempotently(airflow_home, warehouse_uri, mi
     assert (folder / "litres_by_shovel.png").stat().st_size > 0
     report = (folder / "plan.md").read_text()
     assert "| truck | shovel |" in report and plan["status"] in report
+    reports = get_settings().paths.artifact(get_settings().reports.shift_subdir)
+    for fmt in ("pdf", "xlsx"):
+        assert (reports / f"{mine['shift_date']}_{mine['shift']}.{fmt}").stat().st_size > 0
 
     ops = get_settings().warehouse.schemas.ops
     query = (

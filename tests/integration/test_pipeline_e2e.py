@@ -12,13 +12,21 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 
+from fuelopt.config import get_settings
+from fuelopt.reports.data import week_of
 from tests.support.stack import ROOT, group_members, stack_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # The smallest mine the chain trains on: the demand model needs ml.demand.min_history_days (21).
 DAYS, TRUCKS, START = 24, 3, date(2026, 1, 1)
-CHAINED = ("transform_warehouse", "monitor_drift", "train_models", "optimize_fleet")
+CHAINED = (
+    "transform_warehouse",
+    "monitor_drift",
+    "train_models",
+    "optimize_fleet",
+    "report_weekly",
+)
 
 
 @pytest.fixture
@@ -113,3 +121,14 @@ def test_main_job_runs_the_chain_on_the_scheduler(mine_env, tmp_path):
         assert {s for (s,) in planned} == {"day", "night"}
         assert wh.execute("SELECT count(*) FROM marts.fct_drift_checks").fetchone()[0] > 0
         assert wh.execute("SELECT count(*) FROM marts.fct_fuel_forecast").fetchone()[0] > 0
+
+    # The reports: each planned shift's (optimize_fleet), the mine's last week (report_weekly).
+    cfg = get_settings().reports
+    artifacts = tmp_path / "artifacts"
+    planned_day = (START + timedelta(days=DAYS)).isoformat()
+    expected = [artifacts / cfg.shift_subdir / f"{planned_day}_{s}" for s in ("day", "night")]
+    expected.append(artifacts / cfg.weekly_subdir / week_of(START + timedelta(days=DAYS - 1)))
+    for stem in expected:
+        for fmt in ("pdf", "xlsx"):
+            assert stem.with_suffix(f".{fmt}").stat().st_size > 0, stem
+    assert "Weekly reports" in done.stdout and f"{planned_day}_day.pdf" in done.stdout

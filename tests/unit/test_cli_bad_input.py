@@ -159,3 +159,24 @@ def test_validate_plan_refutes_an_infeasible_claim_for_a_solvable_scenario(tmp_p
     plan.write_text(json.dumps({"status": "infeasible", "reason": "x", "assignments": []}))
     args = ["validate-plan", "--scenario", str(scenario), "--plan", str(plan)]
     assert_bad_input(args, str(plan), "status", "infeasible", "reaches every target")
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["shift", "--date", "2026-02-30", "--shift", "day", "--format", "pdf"], "--date"),
+        (["shift", "--date", "2026-01-09", "--shift", "day", "--format", "xlsx"], "--out"),
+        (["weekly", "--week", "2026-W54", "--format", "pdf"], "--week"),
+        (["weekly", "--week", "2026-09", "--format", "pdf"], "--week"),
+    ],
+)
+def test_report_options_are_checked_before_the_warehouse(tmp_path, args, option):
+    out = tmp_path / "report.pdf"
+    # An unreachable warehouse: a bad option must be reported before any connection.
+    done = run_cli(
+        "report", *args, "--out", str(out), timeout=120,
+        AIRFLOW_CONN_FUELOPT_WAREHOUSE="postgresql://nobody@127.0.0.1:1/none",
+    )  # fmt: skip
+    err = done.stderr.strip()
+    assert done.returncode == 2 and len(err.splitlines()) == 1 and option in err, err
+    assert not out.exists()

@@ -136,7 +136,14 @@ def publish_step(scenario_path: str, plan_path: str, run_id: str | None) -> dict
     chart = write_chart(scenario, plan, folder / "litres_by_shovel.png")
     report = write_report(scenario, plan, folder / "plan.md", chart)
     log.info("fleet plan report: %s (chart %s)", report, chart)
-    result = {"report": str(report), "chart": str(chart), "status": plan["status"], "rows": 0}
+    result = {
+        "shift_date": scenario.extra["shift_date"],
+        "shift": scenario.extra["shift"],
+        "report": str(report),
+        "chart": str(chart),
+        "status": plan["status"],
+        "rows": 0,
+    }
     if plan["status"] == "infeasible":
         result["reason"] = plan.get("reason")
         return result
