@@ -13,8 +13,8 @@ from psycopg import sql
 
 from fuelopt.config import Settings
 from fuelopt.errors import BadInput
-from fuelopt.monitor.checks import query_frame
 from fuelopt.optimize.build import shift_of
+from fuelopt.warehouse.db import query_frame, relation_exists
 
 SHIFTS = ("day", "night")
 SEVERITIES = ("none", "info", "warning", "high", "critical")
@@ -92,19 +92,6 @@ def previous_shift(shift_date: date, shift: str) -> tuple[date, str]:
     return (shift_date, "day") if shift == "night" else (shift_date - timedelta(days=1), "night")
 
 
-def relation_exists(conn: psycopg.Connection, schema: str, name: str) -> bool:
-    """Whether a table or view ``schema.name`` exists."""
-    row = conn.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-        (schema, name),
-    ).fetchone()
-    return row is not None
-
-
-def _rel(schema: str, name: str) -> sql.Composed:
-    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
-
-
 def _levers(
     conn: psycopg.Connection, settings: Settings, day: date, shift: str
 ) -> tuple[pd.DataFrame | None, str]:
@@ -112,14 +99,14 @@ def _levers(
     cfg = settings.reports
     marts = settings.warehouse.schemas.marts
     label = f"{day.isoformat()} {shift}"
-    if not relation_exists(conn, marts, cfg.savings_mart):
+    if not relation_exists(conn, sql.Identifier(marts, cfg.savings_mart)):
         return None, (
             f"Saving levers are not available yet: {marts}.{cfg.savings_mart} does not exist."
         )
     frame = query_frame(
         conn,
         sql.SQL("SELECT * FROM {} WHERE shift_date = %s AND shift = %s").format(
-            _rel(marts, cfg.savings_mart)
+            sql.Identifier(marts, cfg.savings_mart)
         ),
         (day, shift),
     )
@@ -149,7 +136,7 @@ def shift_report(
     """The published plan of one shift from marts.fct_fleet_plan; no plan is bad input."""
     cfg = settings.reports
     marts = settings.warehouse.schemas.marts
-    if not relation_exists(conn, marts, "fct_fleet_plan"):
+    if not relation_exists(conn, sql.Identifier(marts, "fct_fleet_plan")):
         raise BadInput(
             f"no fleet plan for {day.isoformat()} {shift}: {marts}.fct_fleet_plan does not exist"
         )
@@ -160,7 +147,7 @@ def shift_report(
             " objective_fuel_l, baseline_fuel_l, saving_pct, gap_pct, solve_seconds, fuel_source,"
             " created_at, run_id FROM {} WHERE shift_date = %s AND shift = %s"
             " ORDER BY truck_id, shovel_id, dump_id"
-        ).format(_rel(marts, "fct_fleet_plan")),
+        ).format(sql.Identifier(marts, "fct_fleet_plan")),
         (day, shift),
     )
     if rows.empty:
@@ -237,7 +224,10 @@ def _plans(conn: psycopg.Connection, settings: Settings, monday: date) -> pd.Dat
         ) a ON true
         ORDER BY p.shift_date, p.shift
         """
-    ).format(plan=_rel(marts, "fct_fleet_plan"), cycles=_rel(marts, "fct_haul_cycles"))
+    ).format(
+        plan=sql.Identifier(marts, "fct_fleet_plan"),
+        cycles=sql.Identifier(marts, "fct_haul_cycles"),
+    )
     return query_frame(
         conn,
         query,
@@ -256,7 +246,7 @@ def _ops_status(conn: psycopg.Connection, settings: Settings) -> tuple[pd.DataFr
     ops = settings.warehouse.schemas.ops
     quality = pd.DataFrame(columns=["suite", "validated_at", "expectations", "failed"])
     rejects = pd.DataFrame(columns=["table_name", "rule", "rows"])
-    if relation_exists(conn, ops, "dq_results"):
+    if relation_exists(conn, sql.Identifier(ops, "dq_results")):
         quality = query_frame(
             conn,
             sql.SQL(
@@ -265,14 +255,14 @@ def _ops_status(conn: psycopg.Connection, settings: Settings) -> tuple[pd.DataFr
                 " WHERE run_id = (SELECT r.run_id FROM {dq} r WHERE r.suite = d.suite"
                 "   ORDER BY r.validated_at DESC LIMIT 1)"
                 " GROUP BY suite ORDER BY suite"
-            ).format(dq=_rel(ops, "dq_results")),
+            ).format(dq=sql.Identifier(ops, "dq_results")),
         )
-    if relation_exists(conn, ops, "rejects"):
+    if relation_exists(conn, sql.Identifier(ops, "rejects")):
         rejects = query_frame(
             conn,
             sql.SQL(
                 'SELECT table_name, "rule", count(*) AS rows FROM {} GROUP BY 1, 2 ORDER BY 1, 2'
-            ).format(_rel(ops, "rejects")),
+            ).format(sql.Identifier(ops, "rejects")),
         )
     return quality, rejects
 
@@ -280,7 +270,7 @@ def _ops_status(conn: psycopg.Connection, settings: Settings) -> tuple[pd.DataFr
 def _drift(conn: psycopg.Connection, settings: Settings) -> pd.DataFrame:
     """The latest run of each monitoring check type: results, drifted ones, worst severity."""
     marts = settings.warehouse.schemas.marts
-    if not relation_exists(conn, marts, "fct_drift_checks"):
+    if not relation_exists(conn, sql.Identifier(marts, "fct_drift_checks")):
         return pd.DataFrame(columns=["check_type", "checked_at", "results", "drifted", "severity"])
     return query_frame(
         conn,
@@ -291,7 +281,7 @@ def _drift(conn: psycopg.Connection, settings: Settings) -> pd.DataFrame:
             " FROM {dc} d WHERE d.run_id = (SELECT r.run_id FROM {dc} r"
             "   WHERE r.check_type = d.check_type ORDER BY r.checked_at DESC LIMIT 1)"
             " GROUP BY d.check_type ORDER BY d.check_type"
-        ).format(dc=_rel(marts, "fct_drift_checks")),
+        ).format(dc=sql.Identifier(marts, "fct_drift_checks")),
         {"sev": list(SEVERITIES)},
     )
 
@@ -302,7 +292,7 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
     sunday = monday + timedelta(days=6)
     marts = settings.warehouse.schemas.marts
     span = f"week {week} ({monday.isoformat()} to {sunday.isoformat()})"
-    if not relation_exists(conn, marts, "fct_fuel_daily"):
+    if not relation_exists(conn, sql.Identifier(marts, "fct_fuel_daily")):
         raise BadInput(f"no data for {span}: {marts}.fct_fuel_daily does not exist")
     daily = query_frame(
         conn,
@@ -310,7 +300,7 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
             'SELECT "date", fuel_l, cycle_fuel_l, tonnes, cycles, active_trucks, planned_t,'
             " plan_attainment_pct, litres_per_t, haul_litres_per_tkm FROM {}"
             ' WHERE "date" BETWEEN %s AND %s ORDER BY "date"'
-        ).format(_rel(marts, "fct_fuel_daily")),
+        ).format(sql.Identifier(marts, "fct_fuel_daily")),
         (monday, sunday),
     )
     if daily.empty:
@@ -332,7 +322,10 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
               ON h.week = d.week
             ORDER BY d.week
             """
-        ).format(daily=_rel(marts, "fct_fuel_daily"), cycles=_rel(marts, "fct_haul_cycles")),
+        ).format(
+            daily=sql.Identifier(marts, "fct_fuel_daily"),
+            cycles=sql.Identifier(marts, "fct_haul_cycles"),
+        ),
         {"lo": first_week, "hi": sunday},
     )
     forecasts = query_frame(
@@ -342,7 +335,7 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
             " model_version, issued_at, pred, lo80, hi80, lo95, hi95, actual_fuel_l, error_l,"
             " in_80, in_95 FROM {} WHERE target_date BETWEEN %s AND %s"
             " ORDER BY target_date, horizon_days, issued_at DESC, prediction_id DESC"
-        ).format(_rel(marts, "fct_fuel_forecast")),
+        ).format(sql.Identifier(marts, "fct_fuel_forecast")),
         (monday, sunday),
     )
     performance = query_frame(
@@ -351,7 +344,7 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
             "SELECT model_name, model_version, horizon_days, first_target_date, last_target_date,"
             " n_forecasts, mae_l, mape_pct, coverage_80_pct, coverage_95_pct FROM {}"
             " ORDER BY model_name, model_version, horizon_days"
-        ).format(_rel(marts, "fct_model_performance")),
+        ).format(sql.Identifier(marts, "fct_model_performance")),
     )
     plans = _plans(conn, settings, monday)
     quality, rejects = _ops_status(conn, settings)
@@ -359,11 +352,11 @@ def weekly_report(conn: psycopg.Connection, settings: Settings, week: str) -> We
     notes = []
     savings, savings_note = None, None
     cfg = settings.reports
-    if relation_exists(conn, marts, cfg.savings_mart):
+    if relation_exists(conn, sql.Identifier(marts, cfg.savings_mart)):
         savings = query_frame(
             conn,
             sql.SQL("SELECT * FROM {} WHERE shift_date BETWEEN %s AND %s ORDER BY 1").format(
-                _rel(marts, cfg.savings_mart)
+                sql.Identifier(marts, cfg.savings_mart)
             ),
             (monday, sunday),
         )
