@@ -18,3 +18,8 @@ class BadInput(PermanentError, ValueError):
 
 class SourceUnavailable(RuntimeError):
     """A source system kept failing after retries; the message names the last response (exit 1)."""
+
+
+class RegistryUnavailable(RuntimeError):
+    """The MLflow tracking server or registry did not answer (transient: the task is retried,
+    then on-call is alerted); never mistaken for "no model"."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -157,3 +158,24 @@ def test_demand_model_trains_and_gates_on_the_shortest_history_allowed(mlflow_st
     assert challenger["recent"] == {"origin": [], "horizon_days": [], "actual": [], "pred": []}
     decision = training.gate_demand(daily, challenger)
     assert decision["promoted"] and decision["previous"] is None
+
+
+def test_an_unreachable_registry_is_an_error_not_no_champion(mlflow_store, monkeypatch):
+    from fuelopt.errors import RegistryUnavailable
+    from fuelopt.ml import registry
+    from fuelopt.monitor.champion import find_champion
+    from tests.support.stack import free_port
+
+    name = get_settings().ml.cycle_model_name
+    assert registry.alias_version(name, "champion") is None  # no such model: None
+    assert find_champion(name) is None
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{free_port()}")  # nobody there
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    started = time.monotonic()
+    with pytest.raises(RegistryUnavailable, match=name):
+        find_champion(name)
+    with pytest.raises(RegistryUnavailable):
+        registry.alias_version(name, "champion")
+    assert time.monotonic() - started < 60

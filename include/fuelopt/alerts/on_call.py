@@ -75,10 +75,11 @@ def record_alert(
 
 def _connection_exists(conn_id: str) -> bool:
     from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
     try:
         Connection.get(conn_id)
-    except Exception:
+    except AirflowNotFoundException:
         return False
     return True
 

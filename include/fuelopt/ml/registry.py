@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fuelopt.config import get_settings
-from fuelopt.errors import BadInput
+from fuelopt.errors import BadInput, RegistryUnavailable
 
 PREVIOUS_CHAMPION_TAG = "previous_champion"
 STATUS_TAG = "validation_status"
@@ -27,12 +27,34 @@ def check_model_name(name: str) -> str:
     return name
 
 
+NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
+
+
 def tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` (local default set by include/scripts/env.sh)."""
+    """``MLFLOW_TRACKING_URI`` (local default set by include/scripts/env.sh). Calls to an http
+    server get the deadlines of ``ml.tracking`` unless MLFLOW_HTTP_REQUEST_* are set."""
     uri = os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:
         raise RuntimeError("MLFLOW_TRACKING_URI is not set (source include/scripts/env.sh)")
+    tracking = get_settings().ml.tracking
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(tracking.http_timeout_seconds))
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", str(tracking.http_max_retries))
     return uri
+
+
+def alias_target(name: str, alias: str):
+    """The model version ``name@alias`` points to; None when the model or the alias does not
+    exist. Any other failure (the tracking store down) is RegistryUnavailable, not "none"."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client().get_model_version_by_alias(name, alias)
+    except MlflowException as exc:
+        if exc.error_code in NOT_FOUND:
+            return None
+        raise RegistryUnavailable(f"MLflow registry ({name}@{alias}): {exc}") from exc
+    except Exception as exc:  # requests / database errors below MLflow's client
+        raise RegistryUnavailable(f"MLflow registry ({name}@{alias}): {exc}") from exc
 
 
 def artifact_location(uri: str) -> str | None:
@@ -108,13 +130,9 @@ def log_model(code: Path, artifacts: dict[str, str], registered_name: str, pip: 
 
 
 def alias_version(name: str, alias: str) -> str | None:
-    """The version an alias points to, or None."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(client().get_model_version_by_alias(name, alias).version)
-    except MlflowException:
-        return None
+    """The version an alias points to, or None when there is none (see :func:`alias_target`)."""
+    version = alias_target(name, alias)
+    return None if version is None else str(version.version)
 
 
 def version_tags(name: str, version: str) -> dict[str, str]:

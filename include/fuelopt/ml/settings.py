@@ -85,6 +85,13 @@ class PromotionSettings(Section):
     challenger_alias: str
 
 
+class TrackingSettings(Section):
+    """Deadlines of calls to an MLflow tracking server (MLFLOW_HTTP_REQUEST_* when not set)."""
+
+    http_timeout_seconds: int = Field(gt=0, le=600)
+    http_max_retries: int = Field(ge=0, le=10)
+
+
 class MlSettings(Section):
     cycle_model_name: str
     demand_model_name: str
@@ -97,6 +104,7 @@ class MlSettings(Section):
     cycle: CycleModelSettings
     demand: DemandModelSettings
     promotion: PromotionSettings
+    tracking: TrackingSettings
     feature_tables: dict[str, SqlName]
 
     @model_validator(mode="after")

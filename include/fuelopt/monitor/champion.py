@@ -32,19 +32,19 @@ def model_name(kind: str) -> str:
 
 
 def find_champion(name: str | None) -> Champion | None:
-    """The version behind ``models:/NAME@<alias>``, or None when there is none (logged)."""
+    """The version behind ``models:/NAME@<alias>``, or None when there is none (logged). An
+    unreachable registry raises RegistryUnavailable: monitoring must not carry on as if there
+    were no champion."""
     if not name:
         return None
-    from fuelopt.ml.registry import client
+    from fuelopt.ml.registry import alias_target, client
 
     alias = get_settings().ml.promotion.champion_alias
-    try:
-        mlflow_client = client()
-        version = mlflow_client.get_model_version_by_alias(name, alias)
-        run = mlflow_client.get_run(version.run_id)
-    except Exception as exc:
-        log.warning("no %s@%s in the MLflow registry: %s", name, alias, exc)
+    version = alias_target(name, alias)
+    if version is None:
+        log.warning("no %s@%s in the MLflow registry", name, alias)
         return None
+    run = client().get_run(version.run_id)
     return Champion(name, str(version.version), version.run_id, dict(run.data.metrics))
 
 

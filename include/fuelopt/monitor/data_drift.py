@@ -89,11 +89,11 @@ def prediction_drift_rows(windows: Windows, champion: Champion | None) -> list[C
     from fuelopt.ml.registry import tracking_uri
 
     time_column = get_settings().monitor.window.time_column
+    mlflow.set_tracking_uri(tracking_uri())
+    model = mlflow.pyfunc.load_model(f"models:/{champion.name}/{champion.version}")
     try:
-        mlflow.set_tracking_uri(tracking_uri())
-        model = mlflow.pyfunc.load_model(f"models:/{champion.name}/{champion.version}")
         preds = {name: _scored(model, frame, time_column) for name, frame in windows.frames()}
-    except Exception as exc:  # a model that cannot score is reported, not fatal to the check
+    except Exception as exc:  # a model that cannot score the window is reported, not fatal
         log.warning("champion %s could not score the windows: %s", champion.label, exc)
         return no_result(f"scoring failed: {exc}")
     # like with like: the same model version scores both windows, and the reference is cut into
