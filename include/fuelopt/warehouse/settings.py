@@ -1,5 +1,7 @@
 """Configuration of the warehouse: layer schemas, roles and load behaviour."""
 
+from pydantic import PositiveInt
+
 from fuelopt.settings_base import Section, SqlName
 
 
@@ -16,6 +18,14 @@ class RoleNames(Section):
     bi_reader: SqlName
 
 
+class ReaderSettings(Section):
+    """Deadlines of the read-only ``bi_reader`` sessions of the API and the dashboard."""
+
+    connect_timeout_seconds: PositiveInt
+    statement_timeout_ms: PositiveInt
+
+
 class WarehouseSettings(Section):
     schemas: SchemaNames
     roles: RoleNames
+    reader: ReaderSettings
