@@ -14,8 +14,8 @@ from tests.support.cli import run_cli
 from tests.unit.test_optimize_cli import CONTRACT_EXAMPLE
 
 
-def assert_bad_input(args: list[str], *expected: str) -> str:
-    done = run_cli(*args, timeout=120)
+def assert_bad_input(args: list[str], *expected: str, **env: str) -> str:
+    done = run_cli(*args, timeout=120, **env)
     err = done.stderr.strip()
     assert done.returncode == 2, (done.returncode, err[-2000:])
     assert "Traceback" not in err
@@ -159,3 +159,10 @@ def test_validate_plan_refutes_an_infeasible_claim_for_a_solvable_scenario(tmp_p
     plan.write_text(json.dumps({"status": "infeasible", "reason": "x", "assignments": []}))
     args = ["validate-plan", "--scenario", str(scenario), "--plan", str(plan)]
     assert_bad_input(args, str(plan), "status", "infeasible", "reaches every target")
+
+
+def test_serve_refuses_to_start_without_a_token():
+    from fuelopt.config import get_settings
+
+    variable = get_settings().api.token_env
+    assert_bad_input(["serve", "--port", "1"], variable, "--insecure-local", **{variable: ""})

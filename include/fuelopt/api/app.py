@@ -167,7 +167,11 @@ def create_app(token: str | None, reader_uri: str) -> FastAPI:
         "/v1/cycle-fuel",
         response_model=CycleFuel,
         dependencies=guarded,
-        responses={**UNAUTHORIZED, 503: {"description": "no champion cycle fuel model"}},
+        responses={
+            **UNAUTHORIZED,
+            400: {"description": "the body is not JSON"},
+            503: {"description": "no champion cycle fuel model"},
+        },
     )
     async def cycle_fuel(
         rows: Annotated[list[row_model], Body(min_length=1, max_length=cfg.max_rows)],  # type: ignore[valid-type]
