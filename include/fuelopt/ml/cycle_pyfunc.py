@@ -96,13 +96,19 @@ class CycleFuelModel(PythonModel):
             self.meta = json.load(fh)
         self.booster = xgb.Booster()
         self.booster.load_model(context.artifacts["booster"])
+        # Small frames (a request of a few cycles) on one thread: OpenMP start-up and
+        # contention cost more than the work; a copy, so concurrent calls never reconfigure.
+        self.single = self.booster.copy()
+        self.single.set_param({"nthread": 1})
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
         import xgboost as xgb
 
         frame = pd.DataFrame(model_input)
         matrix = engineer(frame.reset_index(drop=True), self.meta)
-        pred = self.booster.predict(xgb.DMatrix(matrix, enable_categorical=True))
+        small = len(matrix) < int(self.meta.get("single_thread_below_rows", 0))
+        booster, threads = (self.single, 1) if small else (self.booster, -1)
+        pred = booster.predict(xgb.DMatrix(matrix, enable_categorical=True, nthread=threads))
         return np.clip(pred.astype(float), float(self.meta.get("min_fuel_l", 0.0)), None)
 
 
