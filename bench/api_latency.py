@@ -4,7 +4,9 @@ clients (httpx, asyncio), each sending ``--rows``-row requests one after another
 A cycle fuel champion is trained (config hyper-parameters) on a synthetic mine into a temporary
 MLflow store; ``fuelopt serve`` runs as its own process on a free port with a random bearer
 token; ``--warmup`` requests are sent first and not counted. Client and server share the
-machine's cores. Reports p50/p95/p99 latency and requests per second; the last line is JSON.
+machine's cores. Reports p50/p95/p99 latency, requests per second and the CPU time the server
+and the clients spent per request; the last line is JSON. Concurrent requests are predicted
+together (fuelopt.api.batching).
 Goal (issue 15): p95 < 50 ms for 10-row requests at 20 concurrent clients.
 
     python bench/api_latency.py [--clients 20] [--rows 10] [--requests 2000] [--warmup 100]
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import secrets
 import shutil
 import socket
@@ -91,6 +94,15 @@ async def load(base: str, token: str, bodies: list[list[dict]], clients: int, to
     return latencies, wall
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of process ``pid`` (Linux /proc), or of this process."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
@@ -127,7 +139,10 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, server)
         asyncio.run(load(base, token, bodies, args.clients, args.warmup))
+        server_cpu, client_cpu = cpu_seconds(server.pid), cpu_seconds()
         latencies, wall = asyncio.run(load(base, token, bodies, args.clients, args.requests))
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        client_cpu = cpu_seconds() - client_cpu
     finally:
         if server is not None:
             server.terminate()
@@ -150,6 +165,8 @@ def main() -> int:
         "max_ms": round(max(ms), 1),
         "requests_per_s": round(len(ms) / wall, 1),
         "rows_per_s": round(len(ms) * args.rows / wall, 1),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / len(ms), 2),
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / len(ms), 2),
         "train_champion_s": round(train_s, 1),
         "cpus": os.cpu_count(),
         "goals": {"p95_ms": "< 50 (10 rows, 20 clients)"},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import mlflow
@@ -102,6 +103,21 @@ def test_api_serves_the_champion_and_the_marts(served_marts, api_env):
             served = http.post("/v1/cycle-fuel", json=body, headers=auth)
             assert served.status_code == 200, served.text
             assert served.json()["fuel_l"] == pytest.approx(_champion_litres(rows))
+            # concurrent requests are predicted together: each still gets its own rows' litres
+            many = _cycle_rows(200)
+            parts = [many.iloc[i : i + 1 + i // 20] for i in range(0, 160, 20)]
+            with ThreadPoolExecutor(len(parts)) as pool:
+                answers = list(
+                    pool.map(
+                        lambda p: http.post("/v1/cycle-fuel", json=_records(p), headers=auth),
+                        parts,
+                    )
+                )
+            litres = _champion_litres(pd.concat(parts))
+            start = 0
+            for part, answer in zip(parts, answers, strict=True):
+                assert answer.json()["fuel_l"] == pytest.approx(litres[start : start + len(part)])
+                start += len(part)
 
             bad = [dict(r) for r in body]
             bad[3]["payload_t"] = "heavy"

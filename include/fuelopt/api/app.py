@@ -6,10 +6,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, HTTPException
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from fuelopt.api.batching import CycleBatcher
 from fuelopt.api.champion import ChampionCache, NoChampion
 from fuelopt.config import get_settings
 from fuelopt.warehouse import marts
@@ -105,6 +105,7 @@ def create_app(token: str | None, reader_uri: str) -> FastAPI:
     settings = get_settings()
     cfg = settings.api
     cache = ChampionCache(settings.ml.cycle_model_name, cfg.champion_check_seconds)
+    batcher = CycleBatcher(cache, cfg.max_batch_rows)
     bearer = HTTPBearer(auto_error=False)
     row_model = cycle_row_model()
 
@@ -177,15 +178,11 @@ def create_app(token: str | None, reader_uri: str) -> FastAPI:
         rows: Annotated[list[row_model], Body(min_length=1, max_length=cfg.max_rows)],  # type: ignore[valid-type]
     ) -> CycleFuel:
         """Litres per cycle row from the champion cycle fuel model."""
-        import pandas as pd
-
         try:
-            version, model = await run_in_threadpool(cache.get)
+            version, litres = await batcher.predict([r.model_dump() for r in rows])
         except NoChampion as exc:
             raise HTTPException(503, str(exc)) from None
-        frame = pd.DataFrame([r.model_dump() for r in rows])
-        litres = await run_in_threadpool(model.predict, frame)
-        return CycleFuel(model=cache.name, version=version, fuel_l=[float(x) for x in litres])
+        return CycleFuel(model=cache.name, version=version, fuel_l=litres)
 
     @app.get(
         "/v1/plans/{shift_date}/{shift}",

@@ -14,6 +14,7 @@ class ApiSettings(Section):
     port: int = Field(ge=1, le=65535)
     token_env: SqlName  # environment variable holding the bearer token
     max_rows: PositiveInt  # rows per POST /v1/cycle-fuel request
+    max_batch_rows: PositiveInt  # rows of concurrent requests predicted together
     max_category_chars: PositiveInt  # longest truck model / road condition accepted
     champion_check_seconds: PositiveFloat  # how often the champion's version is looked up
     savings_shifts: PositiveInt  # shifts listed by GET /v1/savings (latest first)
