@@ -23,9 +23,10 @@ class CycleBatcher:
 
     async def predict(self, rows: list[dict[str, Any]]) -> tuple[str, list[float]]:
         """(champion version, litres per row) for ``rows``."""
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._pending.append((rows, future))
-        if self._drain is None or self._drain.done():
+        if self._drain is None or self._drain.done() or self._drain.get_loop() is not loop:
             self._drain = asyncio.create_task(self._run())
         return await future
 
