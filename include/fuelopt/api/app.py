@@ -109,7 +109,7 @@ def create_app(token: str | None, reader_uri: str) -> FastAPI:
     bearer = HTTPBearer(auto_error=False)
     row_model = cycle_row_model()
 
-    def authorised(
+    async def authorised(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> None:
         if token is None:
