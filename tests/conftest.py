@@ -32,8 +32,14 @@ os.environ.setdefault("FUELOPT_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Source stand-ins (PostgREST), settings fixtures and the stack tests' environment.
-pytest_plugins = ["tests.support.sources", "tests.support.settings", "tests.support.stack"]
+# Source stand-ins (PostgREST), settings fixtures, the stack tests' environment and the marts
+# the API and dashboard serve.
+pytest_plugins = [
+    "tests.support.sources",
+    "tests.support.settings",
+    "tests.support.stack",
+    "tests.support.marts",
+]
 
 
 def unique_name(prefix: str) -> str:

@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "fuelopt.reports.cli",
     "fuelopt.pipeline",
     "fuelopt.stack",
+    "fuelopt.api.cli",
+    "fuelopt.dashboard.cli",
 )
 
 # Signals that stop a command cleanly: the handler raises Stopped, so every ``finally`` runs

@@ -18,6 +18,8 @@ import yaml
 from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
 
 from fuelopt.alerts.settings import AlertSettings
+from fuelopt.api.settings import ApiSettings
+from fuelopt.dashboard.settings import DashboardSettings
 from fuelopt.ml.settings import MlSettings
 from fuelopt.monitor.settings import MonitorSettings
 from fuelopt.optimize.settings import OptimizeSettings
@@ -64,6 +66,7 @@ class ConnectionIds(Section):
     operations: str
     smtp: str
     slack: str
+    bi_reader: str
 
 
 class ScheduleSettings(Section):
@@ -115,6 +118,8 @@ class Settings(Section):
     connections: ConnectionIds
     schedules: ScheduleSettings
     stack: StackSettings
+    api: ApiSettings
+    dashboard: DashboardSettings
     alerts: AlertSettings
     warehouse: WarehouseSettings
     sources: SourceSettings

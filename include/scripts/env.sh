@@ -9,6 +9,8 @@ export PATH="$FUELOPT_ROOT/.venv/bin:$PATH"
 export PGHOST PGPORT
 export FUELOPT_ADMIN_URL="${FUELOPT_ADMIN_URL:-postgresql://postgres@$PGHOST:$PGPORT/postgres}"
 export AIRFLOW_CONN_FUELOPT_WAREHOUSE="${AIRFLOW_CONN_FUELOPT_WAREHOUSE:-postgresql://fuelopt_loader@$PGHOST:$PGPORT/fuelopt}"
+# The marts as the read-only bi_reader role: `fuelopt serve` and `fuelopt dashboard`.
+export AIRFLOW_CONN_FUELOPT_BI_READER="${AIRFLOW_CONN_FUELOPT_BI_READER:-postgresql://bi_reader@$PGHOST:$PGPORT/fuelopt}"
 # Stand-in for SQL Server on the local default: a PostgreSQL database with the same tables.
 export AIRFLOW_CONN_FUELOPT_SQLSERVER="${AIRFLOW_CONN_FUELOPT_SQLSERVER:-postgresql://fuelopt_loader@$PGHOST:$PGPORT/fuelopt_ops}"
 # Stand-in for PostgREST on the local default: `fuelopt pipeline` serves it, or run

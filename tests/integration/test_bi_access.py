@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import psycopg
 import pytest
 import yaml
@@ -11,6 +9,7 @@ import yaml
 from fuelopt.config import get_settings
 from fuelopt.synth import MineSpec
 from fuelopt.transform.dbt_run import project_dir, run_dbt
+from tests.support.marts import as_role
 from tests.support.raw_data import MineData, load_mine_days
 
 MARTS = [
@@ -33,18 +32,12 @@ FORBIDDEN = [
 ]
 
 
-def _as_role(uri: str, role: str) -> str:
-    parts = urlsplit(uri)
-    netloc = f"{role}@{parts.hostname}:{parts.port or 5432}"
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def test_bi_reader_reads_every_mart_and_nothing_else(warehouse_uri, tmp_path):
     mine = MineData.generate(MineSpec(seed=3, days=2, trucks=3, shovels=2, dumps=1))
     load_mine_days(warehouse_uri, mine, range(2))
     run_dbt(["build"], uri=warehouse_uri, target_path=tmp_path / "target")
 
-    reader = _as_role(warehouse_uri, get_settings().warehouse.roles.bi_reader)
+    reader = as_role(warehouse_uri, get_settings().warehouse.roles.bi_reader)
     with psycopg.connect(reader, autocommit=True) as conn:
         assert conn.execute("SELECT current_user").fetchone()[0] == "bi_reader"
         for mart in MARTS:

@@ -15,16 +15,6 @@ from fuelopt.config import get_settings
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def mlflow_store(tmp_path, monkeypatch):
-    """A fresh SQLite tracking store; artifacts beside it."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
-
-
 @pytest.fixture(scope="module")
 def cycles() -> pd.DataFrame:
     from fuelopt.ml.cycle_model import validate_frame

@@ -19,3 +19,15 @@ def fast_retries(monkeypatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def mlflow_store(tmp_path, monkeypatch) -> Iterator:
+    """A fresh SQLite tracking store; artifacts beside it."""
+    from fuelopt.config import get_settings
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()

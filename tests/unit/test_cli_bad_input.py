@@ -14,8 +14,8 @@ from tests.support.cli import run_cli
 from tests.unit.test_optimize_cli import CONTRACT_EXAMPLE
 
 
-def assert_bad_input(args: list[str], *expected: str) -> str:
-    done = run_cli(*args, timeout=120)
+def assert_bad_input(args: list[str], *expected: str, **env: str) -> str:
+    done = run_cli(*args, timeout=120, **env)
     err = done.stderr.strip()
     assert done.returncode == 2, (done.returncode, err[-2000:])
     assert "Traceback" not in err
@@ -180,3 +180,10 @@ def test_report_options_are_checked_before_the_warehouse(tmp_path, args, option)
     err = done.stderr.strip()
     assert done.returncode == 2 and len(err.splitlines()) == 1 and option in err, err
     assert not out.exists()
+
+
+def test_serve_refuses_to_start_without_a_token():
+    from fuelopt.config import get_settings
+
+    variable = get_settings().api.token_env
+    assert_bad_input(["serve", "--port", "1"], variable, "--insecure-local", **{variable: ""})

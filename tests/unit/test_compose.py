@@ -10,6 +10,8 @@ import compose
 import pytest
 import yaml
 
+from fuelopt.config import get_settings
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_BIN = Path(compose.__file__).parent / "docker-compose"
 SERVICES = {
@@ -26,6 +28,8 @@ SERVICES = {
     "sqlserver",
     "warehouse",
     "mlflow",
+    "api",
+    "dashboard",
 }
 
 
@@ -50,10 +54,23 @@ def test_compose_file_is_valid_with_the_documented_env(tmp_path):
     worker_env = resolved["services"]["airflow-worker"]["environment"]
     assert worker_env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
     assert worker_env["AIRFLOW_CONN_FUELOPT_WAREHOUSE"].startswith("postgresql://fuelopt_loader:")
+    reader = f"postgresql://{get_settings().warehouse.roles.bi_reader}:"
+    for service in ("api", "dashboard"):  # least privilege: the marts as bi_reader, nothing else
+        env = resolved["services"][service]["environment"]
+        assert env["AIRFLOW_CONN_FUELOPT_BI_READER"].startswith(reader)
+        assert not {k for k in env if "WAREHOUSE" in k or "ADMIN" in k}, service
+    assert "FUELOPT_API_TOKEN" not in resolved["services"]["dashboard"]["environment"]
 
 
 @pytest.mark.parametrize(
-    "variable", ["AIRFLOW_DB_PASSWORD", "MSSQL_SA_PASSWORD", "POSTGREST_TOKEN"]
+    "variable",
+    [
+        "AIRFLOW_DB_PASSWORD",
+        "MSSQL_SA_PASSWORD",
+        "POSTGREST_TOKEN",
+        "BI_READER_PASSWORD",
+        "FUELOPT_API_TOKEN",
+    ],
 )
 def test_compose_refuses_to_start_without_each_secret(tmp_path, variable):
     lines = (ROOT / "include" / "docker" / "env.example").read_text().splitlines()

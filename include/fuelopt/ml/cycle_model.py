@@ -94,6 +94,7 @@ def make_meta(train: pd.DataFrame, cfg: CycleModelSettings) -> dict[str, Any]:
         "physics": cfg.physics.model_dump(),
         "min_fuel_l": cfg.min_fuel_l,
         "target": cfg.target,
+        "single_thread_below_rows": cfg.single_thread_below_rows,
     }
 
 

@@ -16,9 +16,10 @@ import pandas as pd
 
 
 def engineer(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
-    """Model matrix of a raw cycle frame: numeric columns coerced (missing -> NaN), physics terms
-    (work against grade and rolling resistance, hours moving and queuing), and categoricals with
-    the training categories (an unseen value becomes missing, which XGBoost routes natively)."""
+    """Model matrix of a raw cycle frame: numeric columns coerced (missing, infinite or beyond
+    float32 -> NaN), physics terms (work against grade and rolling resistance, hours moving and
+    queuing), and categoricals with the training categories (an unseen value becomes missing,
+    which XGBoost routes natively)."""
     n = len(frame)
     out = {}
     for col in meta["numeric_features"]:
@@ -56,6 +57,11 @@ def engineer(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
     out["moving_h"] = moving_h
     out["queue_h"] = queue / 60.0
     out["rolling_resistance"] = rr
+    # XGBoost works in float32: a value beyond its range (a ratio on a near-zero speed) would be
+    # rejected as infinite, so it becomes missing, which the trees route natively.
+    limit = float(np.finfo(np.float32).max)
+    with np.errstate(invalid="ignore"):
+        out = {k: np.where(np.abs(v) <= limit, v, np.nan) for k, v in out.items()}
     matrix = pd.DataFrame(out, index=frame.index)
     for name, categories in meta["categories"].items():
         values = (
@@ -90,13 +96,19 @@ class CycleFuelModel(PythonModel):
             self.meta = json.load(fh)
         self.booster = xgb.Booster()
         self.booster.load_model(context.artifacts["booster"])
+        # Small frames (a request of a few cycles) on one thread: OpenMP start-up and
+        # contention cost more than the work; a copy, so concurrent calls never reconfigure.
+        self.single = self.booster.copy()
+        self.single.set_param({"nthread": 1})
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
         import xgboost as xgb
 
         frame = pd.DataFrame(model_input)
         matrix = engineer(frame.reset_index(drop=True), self.meta)
-        pred = self.booster.predict(xgb.DMatrix(matrix, enable_categorical=True))
+        small = len(matrix) < int(self.meta.get("single_thread_below_rows", 0))
+        booster, threads = (self.single, 1) if small else (self.booster, -1)
+        pred = booster.predict(xgb.DMatrix(matrix, enable_categorical=True, nthread=threads))
         return np.clip(pred.astype(float), float(self.meta.get("min_fuel_l", 0.0)), None)
 
 

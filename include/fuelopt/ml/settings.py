@@ -40,7 +40,8 @@ class CycleModelSettings(Section):
     categorical_features: list[SqlName]
     xgb_params: dict[str, float | int | str]
     num_boost_round: int = Field(gt=0)
-    # Below this many rows XGBoost runs on one thread (faster on small data, shared cores).
+    # Below this many rows XGBoost trains and predicts on one thread (faster on small data,
+    # shared cores).
     single_thread_below_rows: int = Field(ge=0)
     min_rows: int = Field(gt=0)
     min_fuel_l: float = Field(ge=0)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pandas as pd
 import psycopg
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from fuelopt.config import get_settings
 
@@ -59,9 +60,10 @@ def relation(schema_key: str, name: str) -> sql.Identifier:
 
 
 def relation_exists(conn: psycopg.Connection, ident: sql.Identifier) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (ident.as_string(conn),)).fetchone()[
-        0
-    ]
+    """Whether the table or view ``ident`` exists (whatever the connection's row factory)."""
+    cur = conn.cursor(row_factory=tuple_row)
+    found = cur.execute("SELECT to_regclass(%s) IS NOT NULL", (ident.as_string(conn),))
+    return bool(found.fetchone()[0])
 
 
 def query_frame(

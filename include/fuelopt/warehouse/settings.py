@@ -1,6 +1,6 @@
 """Configuration of the warehouse: layer schemas, roles and load behaviour."""
 
-from pydantic import Field
+from pydantic import Field, PositiveInt
 
 from fuelopt.settings_base import Section, SqlName
 
@@ -24,7 +24,15 @@ class LoadSettings(Section):
     lock_timeout_seconds: float = Field(gt=0)
 
 
+class ReaderSettings(Section):
+    """Deadlines of the read-only ``bi_reader`` sessions of the API and the dashboard."""
+
+    connect_timeout_seconds: PositiveInt
+    statement_timeout_ms: PositiveInt
+
+
 class WarehouseSettings(Section):
     schemas: SchemaNames
     roles: RoleNames
     load: LoadSettings
+    reader: ReaderSettings

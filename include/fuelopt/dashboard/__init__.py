@@ -1,0 +1,1 @@
+"""The read-only Streamlit dashboard over the marts (``fuelopt dashboard``)."""
