@@ -1,5 +1,5 @@
 """The FastAPI app: health, cycle fuel inference from the champion, and the marts read as
-bi_reader (docs/contracts.md#10-api-and-dashboard)."""
+bi_reader (docs/contracts.md#11-api-and-dashboard)."""
 
 import secrets
 from datetime import date, datetime
