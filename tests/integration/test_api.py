@@ -3,9 +3,7 @@ bi_reader and a real MLflow store with trained champions; schemathesis against i
 
 from __future__ import annotations
 
-import subprocess
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,37 +14,12 @@ import pytest
 
 from fuelopt.config import get_settings
 from fuelopt.ml import registry
-from tests.support.cli import start_cli
+from tests.support.cli import serving
 from tests.support.stack import free_port
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "test-token-not-a-secret"
-
-
-def serve(env: dict[str, str], *args: str) -> Iterator[str]:
-    """Run ``fuelopt serve`` on a free port until the generator is closed; yields its base URL."""
-    port = free_port()
-    proc = start_cli("serve", "--port", str(port), *args, **env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                httpx.get(f"{base}/openapi.json", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "fuelopt serve did not answer in 120 s"
-                time.sleep(0.5)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
@@ -81,107 +54,104 @@ def _champion_litres(frame: pd.DataFrame) -> list[float]:
     return [float(x) for x in model.predict(frame)]
 
 
-def test_api_serves_the_champion_and_the_marts(served_marts, api_env):
+def test_api_serves_the_champion_and_the_marts(served_marts, api_env, tmp_path):
     ml = get_settings().ml
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    server = serve(api_env)
-    base = next(server)
-    try:
-        with httpx.Client(base_url=base, timeout=60) as http:
-            health = http.get("/health")
-            assert health.status_code == 200, health.text
-            assert health.json()["champions"] == {
-                ml.cycle_model_name: registry.alias_version(ml.cycle_model_name, "champion"),
-                ml.demand_model_name: registry.alias_version(ml.demand_model_name, "champion"),
-            }
+    log = tmp_path / "serve.log"
+    with (
+        serving("serve", ready_path="/openapi.json", log=log, **api_env) as base,
+        httpx.Client(base_url=base, timeout=60) as http,
+    ):
+        health = http.get("/health")
+        assert health.status_code == 200, health.text
+        assert health.json()["champions"] == {
+            ml.cycle_model_name: registry.alias_version(ml.cycle_model_name, "champion"),
+            ml.demand_model_name: registry.alias_version(ml.demand_model_name, "champion"),
+        }
 
-            rows = _cycle_rows(10)
-            body = _records(rows)
-            assert http.post("/v1/cycle-fuel", json=body).status_code == 401
-            wrong = {"Authorization": "Bearer " + "x" * len(TOKEN)}
-            assert http.post("/v1/cycle-fuel", json=body, headers=wrong).status_code == 401
-            served = http.post("/v1/cycle-fuel", json=body, headers=auth)
-            assert served.status_code == 200, served.text
-            assert served.json()["fuel_l"] == pytest.approx(_champion_litres(rows))
-            # concurrent requests are predicted together: each still gets its own rows' litres
-            many = _cycle_rows(200)
-            parts = [many.iloc[i : i + 1 + i // 20] for i in range(0, 160, 20)]
-            with ThreadPoolExecutor(len(parts)) as pool:
-                answers = list(
-                    pool.map(
-                        lambda p: http.post("/v1/cycle-fuel", json=_records(p), headers=auth),
-                        parts,
-                    )
+        rows = _cycle_rows(10)
+        body = _records(rows)
+        assert http.post("/v1/cycle-fuel", json=body).status_code == 401
+        wrong = {"Authorization": "Bearer " + "x" * len(TOKEN)}
+        assert http.post("/v1/cycle-fuel", json=body, headers=wrong).status_code == 401
+        served = http.post("/v1/cycle-fuel", json=body, headers=auth)
+        assert served.status_code == 200, served.text
+        assert served.json()["fuel_l"] == pytest.approx(_champion_litres(rows))
+        # concurrent requests are predicted together: each still gets its own rows' litres
+        many = _cycle_rows(200)
+        parts = [many.iloc[i : i + 1 + i // 20] for i in range(0, 160, 20)]
+        with ThreadPoolExecutor(len(parts)) as pool:
+            answers = list(
+                pool.map(
+                    lambda p: http.post("/v1/cycle-fuel", json=_records(p), headers=auth),
+                    parts,
                 )
-            litres = _champion_litres(pd.concat(parts))
-            start = 0
-            for part, answer in zip(parts, answers, strict=True):
-                assert answer.json()["fuel_l"] == pytest.approx(litres[start : start + len(part)])
-                start += len(part)
+            )
+        litres = _champion_litres(pd.concat(parts))
+        start = 0
+        for part, answer in zip(parts, answers, strict=True):
+            assert answer.json()["fuel_l"] == pytest.approx(litres[start : start + len(part)])
+            start += len(part)
 
-            bad = [dict(r) for r in body]
-            bad[3]["payload_t"] = "heavy"
-            del bad[7]["road_condition"]
-            refused = http.post("/v1/cycle-fuel", json=bad, headers=auth)
-            assert refused.status_code == 422
-            locations = [e["loc"] for e in refused.json()["detail"]]
-            assert ["body", 3, "payload_t"] in locations
-            assert ["body", 7, "road_condition"] in locations
-            too_many = body * (get_settings().api.max_rows // len(body) + 1)
-            assert http.post("/v1/cycle-fuel", json=too_many, headers=auth).status_code == 422
+        bad = [dict(r) for r in body]
+        bad[3]["payload_t"] = "heavy"
+        del bad[7]["road_condition"]
+        refused = http.post("/v1/cycle-fuel", json=bad, headers=auth)
+        assert refused.status_code == 422
+        locations = [e["loc"] for e in refused.json()["detail"]]
+        assert ["body", 3, "payload_t"] in locations
+        assert ["body", 7, "road_condition"] in locations
+        too_many = body * (get_settings().api.max_rows // len(body) + 1)
+        assert http.post("/v1/cycle-fuel", json=too_many, headers=auth).status_code == 422
 
-            day, shift = served_marts["shift_date"], served_marts["shift"]
-            plan = http.get(f"/v1/plans/{day}/{shift}", headers=auth)
-            assert plan.status_code == 200, plan.text
-            with psycopg.connect(served_marts["warehouse"]) as conn:
-                mart = conn.execute(
-                    "SELECT truck_id, shovel_id, dump_id, cycles, predicted_fuel_l,"
-                    " objective_fuel_l, baseline_fuel_l FROM marts.fct_fleet_plan"
-                    " WHERE shift_date = %s AND shift = %s ORDER BY 1, 2, 3",
-                    (day, shift),
-                ).fetchall()
-                issued = conn.execute(
-                    "SELECT target_date, horizon_days, pred, lo80, hi95 FROM"
-                    " marts.fct_fuel_forecast ORDER BY 1, 2"
-                ).fetchall()
-            got = plan.json()
-            assert [
-                (a["truck_id"], a["shovel_id"], a["dump_id"], a["cycles"], a["predicted_fuel_l"])
-                for a in got["assignments"]
-            ] == [r[:5] for r in mart]
-            assert (got["objective_fuel_l"], got["baseline_fuel_l"]) == mart[0][5:]
-            missing = http.get("/v1/plans/1999-01-02/night", headers=auth)
-            assert missing.status_code == 404 and "1999-01-02 night" in missing.json()["detail"]
-            assert http.get(f"/v1/plans/{day}/noon", headers=auth).status_code == 422
+        day, shift = served_marts["shift_date"], served_marts["shift"]
+        plan = http.get(f"/v1/plans/{day}/{shift}", headers=auth)
+        assert plan.status_code == 200, plan.text
+        with psycopg.connect(served_marts["warehouse"]) as conn:
+            mart = conn.execute(
+                "SELECT truck_id, shovel_id, dump_id, cycles, predicted_fuel_l,"
+                " objective_fuel_l, baseline_fuel_l FROM marts.fct_fleet_plan"
+                " WHERE shift_date = %s AND shift = %s ORDER BY 1, 2, 3",
+                (day, shift),
+            ).fetchall()
+            issued = conn.execute(
+                "SELECT target_date, horizon_days, pred, lo80, hi95 FROM"
+                " marts.fct_fuel_forecast ORDER BY 1, 2"
+            ).fetchall()
+        got = plan.json()
+        assert [
+            (a["truck_id"], a["shovel_id"], a["dump_id"], a["cycles"], a["predicted_fuel_l"])
+            for a in got["assignments"]
+        ] == [r[:5] for r in mart]
+        assert (got["objective_fuel_l"], got["baseline_fuel_l"]) == mart[0][5:]
+        missing = http.get("/v1/plans/1999-01-02/night", headers=auth)
+        assert missing.status_code == 404 and "1999-01-02 night" in missing.json()["detail"]
+        assert http.get(f"/v1/plans/{day}/noon", headers=auth).status_code == 422
 
-            forecast = http.get("/v1/forecast", headers=auth)
-            assert forecast.status_code == 200, forecast.text
-            assert [
-                (r["target_date"], r["horizon_days"], r["pred"], r["lo80"], r["hi95"])
-                for r in forecast.json()
-            ] == [(d.isoformat(), h, p, lo, hi) for d, h, p, lo, hi in issued]
+        forecast = http.get("/v1/forecast", headers=auth)
+        assert forecast.status_code == 200, forecast.text
+        assert [
+            (r["target_date"], r["horizon_days"], r["pred"], r["lo80"], r["hi95"])
+            for r in forecast.json()
+        ] == [(d.isoformat(), h, p, lo, hi) for d, h, p, lo, hi in issued]
 
-            savings = http.get("/v1/savings", headers=auth).json()
-            (latest,) = [
-                s for s in savings["shifts"] if (s["shift_date"], s["shift"]) == (day, shift)
-            ]
-            assert (latest["planned_fuel_l"], latest["greedy_fuel_l"]) == mart[0][5:]
-            assert savings["levers"] is None  # marts.fct_fuel_savings does not exist yet
+        savings = http.get("/v1/savings", headers=auth).json()
+        (latest,) = [s for s in savings["shifts"] if (s["shift_date"], s["shift"]) == (day, shift)]
+        assert (latest["planned_fuel_l"], latest["greedy_fuel_l"]) == mart[0][5:]
+        assert savings["levers"] is None  # marts.fct_fuel_savings does not exist yet
 
-            # a newly promoted champion is served without a restart
-            from fuelopt.ml import training
+        # a newly promoted champion is served without a restart
+        from fuelopt.ml import training
 
-            newer = training.train_cycle_challenger(served_marts["cycles"])["version"]
-            registry.promote(ml.cycle_model_name, newer, "test: served without a restart")
-            deadline = time.monotonic() + 60
-            while (answer := http.post("/v1/cycle-fuel", json=body, headers=auth).json())[
-                "version"
-            ] != newer:
-                assert time.monotonic() < deadline, answer
-                time.sleep(0.5)
-            assert answer["fuel_l"] == pytest.approx(_champion_litres(rows))
-    finally:
-        server.close()
+        newer = training.train_cycle_challenger(served_marts["cycles"])["version"]
+        registry.promote(ml.cycle_model_name, newer, "test: served without a restart")
+        deadline = time.monotonic() + 60
+        while (answer := http.post("/v1/cycle-fuel", json=body, headers=auth).json())[
+            "version"
+        ] != newer:
+            assert time.monotonic() < deadline, answer
+            time.sleep(0.5)
+        assert answer["fuel_l"] == pytest.approx(_champion_litres(rows))
 
 
 def test_health_names_what_is_down(served_marts, monkeypatch):

@@ -3,15 +3,13 @@ Debian's chromium (Playwright, no browser download): the plan table shows marts.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 
-from tests.support.cli import start_cli
-from tests.support.stack import free_port
+from tests.support.cli import serving
 
 pytestmark = pytest.mark.integration
 
@@ -19,32 +17,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture
-def dashboard(served_marts) -> str:
+def dashboard(served_marts, tmp_path) -> Iterator[str]:
     """The dashboard on a free port, reading this test's marts; its URL."""
-    port = free_port()
-    proc = start_cli(
-        "dashboard", "--port", str(port), AIRFLOW_CONN_FUELOPT_BI_READER=served_marts["reader"]
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                if httpx.get(f"{base}/_stcore/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "fuelopt dashboard did not answer in 120 s"
-            time.sleep(0.5)
+    with serving(
+        "dashboard",
+        ready_path="/_stcore/health",
+        log=tmp_path / "dashboard.log",
+        AIRFLOW_CONN_FUELOPT_BI_READER=served_marts["reader"],
+    ) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except Exception:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
