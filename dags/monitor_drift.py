@@ -15,6 +15,7 @@ from fuelopt.config import get_settings
 from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "monitor_drift"
+settings = get_settings()
 
 DOC = """
 ### monitor_drift
@@ -35,7 +36,7 @@ Params: `force_retrain`, `block_retrain`.
 
 @dag(
     dag_id=DAG_ID,
-    schedule=cron_or_assets(get_settings().schedules.monitor_drift, MARTS),
+    schedule=cron_or_assets(settings.schedules.monitor_drift, MARTS),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

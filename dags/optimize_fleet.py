@@ -14,6 +14,7 @@ from fuelopt.config import get_settings
 from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "optimize_fleet"
+settings = get_settings()
 
 DOC = f"""
 ### optimize_fleet
@@ -33,10 +34,10 @@ the run at once. One mapped task per shift:
 3. **publish**: re-validates, replaces the shift's rows of `ops.fleet_plan` (BI:
    `marts.fct_fleet_plan`) and writes the human-readable plan;
 4. **shift_report**: the published shift's report for the pit (`fuelopt report shift`), PDF and
-   Excel: `{{paths.artifacts_dir}}/{get_settings().reports.shift_subdir}/<date>_<shift>.pdf|xlsx`.
+   Excel: `{{paths.artifacts_dir}}/{settings.reports.shift_subdir}/<date>_<shift>.pdf|xlsx`.
 
 **Plan, chart and inputs** of each shift:
-`{{paths.artifacts_dir}}/{get_settings().optimize.artifacts_subdir}/<shift_date>_<shift>/`
+`{{paths.artifacts_dir}}/{settings.optimize.artifacts_subdir}/<shift_date>_<shift>/`
 (`plan.md`, `litres_by_shovel.png`, `plan.json`, `scenario.json`); the publish task logs the
 exact paths and returns them in its XCom. An infeasible shift fails `publish` after writing the
 report, with the short shovels and the binding constraint in the message.
@@ -45,7 +46,7 @@ report, with the short shovels and the binding constraint in the message.
 
 @dag(
     dag_id=DAG_ID,
-    schedule=cron_or_assets(get_settings().schedules.optimize_fleet, MARTS | CHAMPION_MODEL),
+    schedule=cron_or_assets(settings.schedules.optimize_fleet, MARTS | CHAMPION_MODEL),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
@@ -87,7 +88,7 @@ def optimize_fleet() -> None:
         from fuelopt.optimize.jobs import build_step
 
         day = date.fromisoformat(target["shift_date"])
-        return build_step(shift_of(day, target["shift"], get_settings().optimize.shift))
+        return build_step(shift_of(day, target["shift"], settings.optimize.shift))
 
     @task
     def solve(scenario_path: str) -> dict:

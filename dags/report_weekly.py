@@ -14,6 +14,7 @@ from fuelopt.config import get_settings
 from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "report_weekly"
+settings = get_settings()
 
 DOC = f"""
 ### report_weekly
@@ -27,7 +28,7 @@ predicted saving against the greedy dispatcher and the litres actually hauled
 (`marts.fct_fleet_plan`), drift status (`marts.fct_drift_checks`) and data quality
 (`ops.dq_results`, `ops.rejects`).
 
-Files: `{{paths.artifacts_dir}}/{get_settings().reports.weekly_subdir}/<YYYY-Www>.pdf|xlsx`
+Files: `{{paths.artifacts_dir}}/{settings.reports.weekly_subdir}/<YYYY-Www>.pdf|xlsx`
 (the task returns the paths). Param `week` (YYYY-Www) reports a given week instead. A week
 without data in `marts.fct_fuel_daily` fails at once, naming the week.
 """
@@ -36,7 +37,7 @@ without data in `marts.fct_fuel_daily` fails at once, naming the week.
 @dag(
     dag_id=DAG_ID,
     description="Weekly PDF and Excel report: litres per tonne, forecasts, savings, drift, DQ.",
-    schedule=cron_or_assets(get_settings().schedules.report_weekly, MARTS),
+    schedule=cron_or_assets(settings.schedules.report_weekly, MARTS),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

@@ -10,7 +10,7 @@ from fuelopt.config import get_settings
 from fuelopt.dag_defaults import cron_or_assets, dag_doc, default_args
 
 DAG_ID = "train_models"
-SETTINGS = get_settings()
+settings = get_settings()
 
 DOC = """
 ### train_models
@@ -33,7 +33,7 @@ def _run_tags() -> dict[str, str]:
 
 @dag(
     dag_id=DAG_ID,
-    schedule=cron_or_assets(SETTINGS.schedules.train_models, RETRAIN_REQUEST),
+    schedule=cron_or_assets(settings.schedules.train_models, RETRAIN_REQUEST),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),

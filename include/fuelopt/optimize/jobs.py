@@ -49,16 +49,19 @@ def shifts_to_plan(
 def plannable(shifts: list[Shift], run_id: str | None = None) -> list[Shift]:
     """The shifts whose targets the warehouse holds; each one without is logged and alerted
     (``ops.alert_log``, kind ``no_shift_plan``). None at all: NoShiftPlan, which no retry fixes."""
+    from psycopg import sql
+
     from fuelopt.alerts.on_call import record_alert
-    from fuelopt.warehouse.db import connect
+    from fuelopt.warehouse.db import connect, relation
 
     schemas = get_settings().warehouse.schemas
     with connect() as conn:
         planned = {
             (row[0], row[1])
             for row in conn.execute(
-                f"SELECT DISTINCT shift_date, shift FROM {schemas.cleansed}."
-                "stg_operations__shift_plan WHERE shift_date = ANY(%s)",
+                sql.SQL(
+                    "SELECT DISTINCT shift_date, shift FROM {} WHERE shift_date = ANY(%s)"
+                ).format(relation("cleansed", "stg_operations__shift_plan")),
                 ([s.shift_date for s in shifts],),
             )
         }
@@ -153,7 +156,6 @@ def publish_step(scenario_path: str, plan_path: str, run_id: str | None) -> dict
             conn,
             scenario,
             plan,
-            ops_schema=settings.warehouse.schemas.ops,
             plan_id=plan_id,
             run_id=run_id,
             tol=settings.optimize.solver.tolerance,

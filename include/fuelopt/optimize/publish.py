@@ -66,7 +66,6 @@ def write_fleet_plan(
     scenario: Scenario,
     plan: dict[str, Any],
     *,
-    ops_schema: str,
     plan_id: str,
     run_id: str | None,
     tol: float,
@@ -76,17 +75,23 @@ def write_fleet_plan(
         raise ValueError(f"refusing to publish an infeasible plan: {plan.get('reason')}")
     check_plan(scenario, plan, tol=tol)
     rows = plan_rows(scenario, plan, plan_id=plan_id, run_id=run_id)
+    from psycopg import sql
+
+    from fuelopt.warehouse.db import relation
+
+    table = relation("ops", "fleet_plan")
+    insert = sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        table,
+        sql.SQL(", ").join(map(sql.Identifier, COLUMNS)),
+        sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS)),
+    )
     with conn.transaction():
         conn.execute(
-            f"DELETE FROM {ops_schema}.fleet_plan WHERE shift_date = %s AND shift = %s",
+            sql.SQL("DELETE FROM {} WHERE shift_date = %s AND shift = %s").format(table),
             (scenario.extra["shift_date"], scenario.extra["shift"]),
         )
         with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {ops_schema}.fleet_plan ({', '.join(COLUMNS)}) "
-                f"VALUES ({', '.join(['%s'] * len(COLUMNS))})",
-                rows,
-            )
+            cur.executemany(insert, rows)
     return len(rows)
 
 

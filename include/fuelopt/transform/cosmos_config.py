@@ -49,8 +49,12 @@ def manifest_path() -> Path:
 
 
 def project_config() -> ProjectConfig:
+    """The dbt project, rendered from the manifest; a manifest older than the models is refused
+    (StaleManifest: the DAG shows an import error naming them) rather than rendered."""
     from fuelopt.transform.dbt_run import dbt_vars, project_dir
+    from fuelopt.transform.manifest import check_manifest
 
+    check_manifest(manifest_path(), project_dir())
     return ProjectConfig(
         dbt_project_path=project_dir(),
         manifest_path=manifest_path(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -22,12 +23,7 @@ def stale_models(manifest_path: Path, project_dir: Path) -> list[str]:
     """Model files added, removed or changed since the manifest was written, sorted; [] if none."""
     if not manifest_path.exists():
         return [f"{manifest_path}: missing"]
-    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
-    parsed = {
-        n["original_file_path"]: n["checksum"]["checksum"]
-        for n in nodes
-        if n["resource_type"] == "model" and n.get("package_name") == _project_name(project_dir)
-    }
+    parsed = _parsed_models(manifest_path, manifest_path.stat().st_mtime_ns, project_dir)
     files = {
         p.relative_to(project_dir).as_posix(): _checksum(p)
         for p in sorted((project_dir / "models").rglob("*.sql"))
@@ -40,6 +36,18 @@ def stale_models(manifest_path: Path, project_dir: Path) -> list[str]:
         if files[path] != parsed[path]
     ]
     return sorted(out)
+
+
+@lru_cache(maxsize=4)
+def _parsed_models(manifest_path: Path, mtime_ns: int, project_dir: Path) -> dict[str, str]:
+    """Model file -> checksum in the manifest (read once per version of the file)."""
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8"))["nodes"].values()
+    name = _project_name(project_dir)
+    return {
+        n["original_file_path"]: n["checksum"]["checksum"]
+        for n in nodes
+        if n["resource_type"] == "model" and n.get("package_name") == name
+    }
 
 
 def _project_name(project_dir: Path) -> str:
