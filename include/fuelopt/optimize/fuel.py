@@ -27,29 +27,15 @@ class Predictor:
         return np.asarray(self.model.predict(frame), dtype=float).reshape(-1)
 
 
-def cycle_model_name() -> str | None:
-    """``ml.cycle_model_name`` from the config (None while the ml section lacks it)."""
-    from fuelopt.config import get_settings
-
-    return getattr(get_settings().ml, "cycle_model_name", None)
-
-
-def champion_alias() -> str:
-    from fuelopt.config import get_settings
-
-    promotion = getattr(get_settings().ml, "promotion", None)
-    return getattr(promotion, "champion_alias", "champion")
-
-
 def load_predictor() -> Predictor:
-    """The champion pyfunc (``models:/{ml.cycle_model_name}@champion``) or the physics estimate."""
-    name = cycle_model_name()
-    if not name:
-        log.warning("ml.cycle_model_name is not configured: physics estimate of litres")
-        return Predictor("physics")
+    """The champion pyfunc (``models:/{ml.cycle_model_name}@champion``), or the physics estimate
+    when there is no champion yet. An unreachable registry is an error (RegistryUnavailable), not
+    a reason to plan on physics."""
+    from fuelopt.config import get_settings
     from fuelopt.ml.registry import alias_version, load_alias
 
-    alias = champion_alias()
+    ml = get_settings().ml
+    name, alias = ml.cycle_model_name, ml.promotion.champion_alias
     version = alias_version(name, alias)
     if version is None:
         log.warning("no %s@%s in the registry: physics estimate of litres", name, alias)
