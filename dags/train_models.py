@@ -80,23 +80,30 @@ def train_models() -> None:
 
     @task
     def train_demand_model() -> dict:
+        from fuelopt.intervals import run_data_end
         from fuelopt.ml import training
 
-        return training.train_demand_challenger(training.load_daily(), _run_tags())
+        daily = training.load_daily(until=run_data_end(get_current_context()))
+        return training.train_demand_challenger(daily, _run_tags())
 
     @task
     def gate_demand_model(challenger: dict) -> dict:
+        from fuelopt.intervals import run_data_end
         from fuelopt.ml import training
 
-        return training.gate_demand(training.load_daily(), challenger)
+        daily = training.load_daily(until=run_data_end(get_current_context()))
+        return training.gate_demand(daily, challenger)
 
     @task
     def issue_forecasts(decision: dict) -> dict:
+        """Forecasts from the last day the run's data completes (a partial day is no origin)."""
         from fuelopt.intervals import run_data_end
         from fuelopt.ml import training
 
         ctx = get_current_context()
-        return training.issue_forecasts(training.load_daily(), run_data_end(ctx), ctx["run_id"])
+        data_end = run_data_end(ctx)
+        daily = training.load_daily(until=data_end)
+        return training.issue_forecasts(daily, data_end, ctx["run_id"])
 
     checked = validate_features()
     cycle = train_cycle_model()

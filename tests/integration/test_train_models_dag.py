@@ -109,3 +109,22 @@ def test_train_models_dag_end_to_end(airflow_home, warehouse_uri, ml_env):
     assert _champion_events() == events_before + 1
     assert registry.alias_version(ml.cycle_model_name, "champion") == "1"
     assert registry.version_tags(ml.cycle_model_name, "2")["validation_status"] == "rejected"
+
+
+def test_a_day_the_data_has_not_completed_is_neither_target_nor_origin(warehouse_uri, ml_env):
+    from fuelopt.ml import training
+    from fuelopt.ml.sample_data import daily_frame
+    from fuelopt.synth import MineSpec, generate_operations
+
+    daily = daily_frame(generate_operations(MineSpec(seed=7, days=30, trucks=3, clean=True)))
+    last = max(daily["date"])
+    partial = daily[daily["date"] == last].assign(
+        date=last + dt.timedelta(days=1), fuel_l=lambda f: f["fuel_l"] / 4
+    )
+    _write(warehouse_uri, "features.daily_site_features", pd.concat([daily, partial]))
+    data_end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(6), tzinfo=dt.UTC)
+    newest = {
+        until: pd.Timestamp(max(training.load_daily(warehouse_uri, until=until)["date"])).date()
+        for until in (None, data_end)
+    }
+    assert newest == {None: last + dt.timedelta(days=1), data_end: last}

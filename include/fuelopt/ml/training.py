@@ -42,12 +42,17 @@ def load_cycles(uri: str | None = None) -> pd.DataFrame:
     return validate_frame(read_table(table, uri), ml.cycle, f"features.{table}")
 
 
-def load_daily(uri: str | None = None) -> pd.DataFrame:
+def load_daily(uri: str | None = None, until: datetime | None = None) -> pd.DataFrame:
+    """The daily site features; with ``until`` (the run's data end) only the days it completes:
+    a day the data has not reached the end of would be a low target and a low forecast origin."""
+    from fuelopt.intervals import to_utc
     from fuelopt.ml.demand import validate_daily
 
     ml = get_settings().ml
     table = ml.feature_tables["daily"]
     frame = read_table(table, uri)
+    if until is not None:
+        frame = frame[pd.to_datetime(frame["date"]).dt.date < to_utc(until, "until").date()]
     keep = ["date", "fuel_l", *[c for c in ml.demand.exogenous if c in frame.columns]]
     return validate_daily(frame[keep], ml.demand, f"features.{table}")
 
