@@ -267,3 +267,23 @@ def test_unchanged_mine_raises_no_prediction_drift_against_the_champion(
     assert len(predictions) == 4 and all(r.value is not None for r in predictions)
     assert [(r.check_type, r.column_name, r.value) for r in checks if r.drift] == []
     assert all(r.details["calibrated"] for r in predictions)
+
+
+def test_no_first_model_is_asked_for_before_there_are_features_to_train_on(
+    warehouse_uri, mlflow_store
+):
+    """A scheduled monitoring run may come before the first transform: no champion, but nothing
+    to train on either, so no request (it would fail and trip the circuit breaker)."""
+    ml = get_settings().ml
+    first = jobs.run_retrain_decision("early", uri=warehouse_uri)
+    assert not first["accepted"] and not first["reason"]
+
+    frame = mine(None)
+    write_table(warehouse_uri, f"features.{ml.feature_tables['cycles']}", frame)
+    write_table(
+        warehouse_uri,
+        f"features.{ml.feature_tables['daily']}",
+        pd.DataFrame({"date": pd.date_range("2026-01-01", periods=3).date, "fuel_l": 1.0}),
+    )
+    later = jobs.run_retrain_decision("after-transform", uri=warehouse_uri)
+    assert later["accepted"] and later["reason"] == "no champion cycle model yet"

@@ -25,11 +25,28 @@ def _at_least(severity: str, floor: str) -> bool:
     return SEVERITY_ORDER.index(severity) >= SEVERITY_ORDER.index(floor)
 
 
+def _trainable(conn: psycopg.Connection) -> bool:
+    """Whether the feature tables train_models reads exist and hold rows (a first scheduled
+    monitoring run may come before the first transform: asking then would fail the training
+    and trip the circuit breaker for the first model)."""
+    from fuelopt.warehouse.db import relation, relation_exists
+
+    for table in get_settings().ml.feature_tables.values():
+        ident = relation("features", table)
+        if not relation_exists(conn, ident):
+            return False
+        if not conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(ident)).fetchone()[
+            0
+        ]:
+            return False
+    return True
+
+
 def reasons(conn: psycopg.Connection, rows: list[CheckRow]) -> list[str]:
     """Why this run would ask for a retrain (empty: it would not)."""
     cfg = get_settings().monitor.retrain
     found = []
-    if cfg.when_no_champion and find_champion(model_name("cycle")) is None:
+    if cfg.when_no_champion and find_champion(model_name("cycle")) is None and _trainable(conn):
         found.append("no champion cycle model yet")
     columns = sustained_columns(conn, "data_drift", cfg.sustained_runs, cfg.drift_severity)
     if columns:
