@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,26 @@ def test_rules_catch_a_broken_dag(tmp_path, airflow_home, change, expected):
 def test_rules_catch_a_missing_runbook(tmp_path, airflow_home):
     dags, books = _folder(tmp_path, GOOD, runbook=False)
     assert dag_problems(load_dagbag(dags), books) == ["throwaway: no runbook runbooks/throwaway.md"]
+
+
+@pytest.mark.parametrize("after_tick", [timedelta(minutes=1), timedelta(minutes=150)])
+def test_a_dag_switched_on_waits_for_its_next_tick(dagbag, monkeypatch, after_tick):
+    """No cron DAG runs the tick just past when it is first scheduled (Airflow's default does
+    within a tenth of the period: 16.8 h for a weekly cron, so on a fresh install training and
+    reports ran before the first transform). Checked 1 and 150 minutes after a tick."""
+    import airflow.timetables.trigger as trigger
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+    from croniter import croniter
+
+    restriction = TimeRestriction(earliest=None, latest=None, catchup=False)
+    for dag_id, dag in dagbag.dags.items():
+        schedule = getattr(dag.timetable, "timetable", dag.timetable)  # the cron of cron-or-assets
+        if not hasattr(schedule, "expression"):  # on Assets alone
+            continue
+        cron = coerce_to_core_timetable(schedule)
+        tick = croniter(schedule.expression, datetime(2026, 3, 1, tzinfo=UTC)).get_next(datetime)
+        now = tick + after_tick
+        monkeypatch.setattr(trigger, "utcnow", lambda now=now: now)
+        info = cron.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+        assert info.run_after > now, (dag_id, tick, info.run_after)
