@@ -4,6 +4,7 @@ data drift with either reference, accuracy, freshness, alert cooldown, retrain c
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,7 @@ def test_data_drift_with_warehouse_reference_finds_the_payload_shift(warehouse_u
         assert len(read_checks(conn, "run-a")) == len(rows)
 
 
-def _register(name: str, metrics: dict[str, float], reference: Path | None) -> None:
+def _register(name: str, metrics: dict[str, float], reference: Path | None) -> str:
     import mlflow
     from mlflow import MlflowClient
 
@@ -92,6 +93,7 @@ def _register(name: str, metrics: dict[str, float], reference: Path | None) -> N
             name="model", python_model=Model(), registered_model_name=name, pip_requirements=[]
         )
     MlflowClient().set_registered_model_alias(name, "champion", info.registered_model_version)
+    return str(info.registered_model_version)
     assert run.info.run_id
 
 
@@ -143,6 +145,66 @@ def test_champion_reference_prediction_drift_and_accuracy(warehouse_uri, mlflow_
     assert h7.details["mape_pct"] == pytest.approx(30.0) and h7.details["coverage80"] == 0.0
     decision = jobs.run_retrain_decision("run-c", uri=warehouse_uri)
     assert decision["accepted"] and "forecast accuracy degraded: h7 critical" in decision["reason"]
+
+
+def _forecasts(uri: str, model: str, version: str, days: pd.DatetimeIndex, pred: float) -> None:
+    with psycopg.connect(uri) as conn:
+        for day in days:
+            conn.execute(
+                """INSERT INTO ops.predictions (model_name, model_version, issued_at, horizon_days,
+                       target_date, pred, lo80, hi80, lo95, hi95)
+                   VALUES (%s, %s, %s, 7, %s, %s, %s, %s, %s, %s)""",
+                (model, version, day - pd.Timedelta(days=7), day.date(), pred, pred * 0.95,
+                 pred * 1.05, pred * 0.9, pred * 1.1),
+            )  # fmt: skip
+
+
+def test_each_forecast_is_judged_against_its_own_model_version(warehouse_uri, mlflow_store):
+    name = get_settings().ml.demand_model_name
+    assert _register(name, {"mape_h7": 40.0}, None) == "1"  # a weak first model
+    assert _register(name, {"mape_h7": 5.0}, None) == "2"  # today's champion
+    days = pd.date_range("2026-01-01", periods=20, freq="D")
+    write_table(
+        warehouse_uri,
+        "marts.fct_fuel_daily",
+        pd.DataFrame({"date": days.date, "fuel_l": np.full(20, 50_000.0)}),
+    )
+    _forecasts(warehouse_uri, name, "1", days[5:12], 65_000.0)  # 30 %: better than its own 40 %
+    _forecasts(warehouse_uri, name, "2", days[12:], 53_000.0)  # 6 %: 20 % over its own 5 %
+    jobs.run_accuracy("run-v", days[-1].to_pydatetime(), warehouse_uri)
+    with psycopg.connect(warehouse_uri) as conn:
+        rows = {r.column_name: r for r in read_checks(conn, "run-v") if r.check_type == "accuracy"}
+    assert set(rows) == {"h7", "h7@v1"}
+    old, champion = rows["h7@v1"], rows["h7"]
+    assert old.details["baseline_mape_pct"] == 40.0 and old.value == pytest.approx(-25.0)
+    assert old.severity == "info" and not old.drift
+    assert champion.details["baseline_mape_pct"] == 5.0 and champion.value == pytest.approx(20.0)
+    assert champion.severity == "warning" and champion.details["is_champion"]
+
+
+def test_an_unreachable_registry_is_a_failed_check_that_alerts(warehouse_uri, monkeypatch):
+    from fuelopt.errors import RegistryUnavailable
+    from fuelopt.monitor.alerting import events_from
+
+    with socket.socket() as sock:  # a port nothing listens on: connection refused at once
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    when = dt.datetime(2026, 1, 20, 12, tzinfo=dt.UTC)
+    with pytest.raises(RegistryUnavailable):
+        jobs.run_accuracy("run-down", when, warehouse_uri)
+    with psycopg.connect(warehouse_uri) as conn:
+        (row,) = read_checks(conn, "run-down")
+    assert (row.check_type, row.subject, row.severity) == (
+        "reachability",
+        get_settings().ml.demand_model_name,
+        "critical",
+    )
+    (event,) = events_from([row], "warning")
+    assert "could not reach the MLflow registry" in event.text and str(port) in event.text
+    with pytest.raises(RegistryUnavailable):  # no decision on a guess about the champion
+        jobs.run_retrain_decision("run-down", uri=warehouse_uri)
 
 
 def test_stale_source_alerts_once_within_the_cooldown(warehouse_uri):

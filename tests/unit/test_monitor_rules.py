@@ -33,6 +33,7 @@ def test_degradation_severities_follow_the_roadmap(pct, severity):
 def test_horizon_metrics_and_degradation_against_the_champion():
     pairs = pd.DataFrame(
         {
+            "model_version": ["3"] * 6,
             "horizon_days": [7, 7, 7, 15, 15, 15],
             "pred": [110.0, 90.0, 100.0, 130.0, 130.0, 130.0],
             "lo80": [100.0, 80.0, 95.0, 120.0, 120.0, 120.0],
@@ -41,6 +42,7 @@ def test_horizon_metrics_and_degradation_against_the_champion():
         }
     )
     metrics = horizon_metrics(pairs).set_index("horizon_days")
+    assert list(metrics["model_version"]) == ["3", "3"]
     assert metrics.loc[7, "mae"] == pytest.approx(20 / 3)
     assert metrics.loc[7, "mape"] == pytest.approx(20 / 3)
     assert metrics.loc[7, "coverage80"] == pytest.approx(2 / 3)
@@ -48,7 +50,11 @@ def test_horizon_metrics_and_degradation_against_the_champion():
     rows = {
         r.column_name: r
         for r in accuracy_rows(
-            metrics.reset_index(), champion, "demand", get_settings().monitor.accuracy
+            metrics.reset_index(),
+            {"3": champion.metrics},
+            champion,
+            "demand",
+            get_settings().monitor.accuracy,
         )
     }
     assert rows["h7"].value == pytest.approx((20 / 3 - 5) / 5 * 100)  # +33 %
@@ -59,9 +65,16 @@ def test_horizon_metrics_and_degradation_against_the_champion():
 
 def test_no_baseline_is_reported_not_judged():
     metrics = pd.DataFrame(
-        {"horizon_days": [30], "n_pairs": [5], "mae": [1.0], "mape": [50.0], "coverage80": [1.0]}
+        {
+            "model_version": ["1"],
+            "horizon_days": [30],
+            "n_pairs": [5],
+            "mae": [1.0],
+            "mape": [50.0],
+            "coverage80": [1.0],
+        }
     )
-    (row,) = accuracy_rows(metrics, None, "demand", get_settings().monitor.accuracy)
+    (row,) = accuracy_rows(metrics, {}, None, "demand", get_settings().monitor.accuracy)
     assert row.value is None and row.severity == "none" and not row.drift
     assert "baseline" in row.details["note"]
 

@@ -7,8 +7,9 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fuelopt.config import get_settings
 from fuelopt.errors import BadInput, RegistryUnavailable
@@ -27,6 +28,7 @@ def check_model_name(name: str) -> str:
     return name
 
 
+T = TypeVar("T")
 NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
 
 
@@ -42,19 +44,37 @@ def tracking_uri() -> str:
     return uri
 
 
-def alias_target(name: str, alias: str):
-    """The model version ``name@alias`` points to; None when the model or the alias does not
-    exist. Any other failure (the tracking store down) is RegistryUnavailable, not "none"."""
+def registry_call(what: str, call: Callable[[], T]) -> T | None:
+    """``call()``; None when MLflow says the thing does not exist. Any other failure (the
+    tracking store down) is RegistryUnavailable naming ``what``, never "none"."""
     from mlflow.exceptions import MlflowException
 
     try:
-        return client().get_model_version_by_alias(name, alias)
+        return call()
     except MlflowException as exc:
         if exc.error_code in NOT_FOUND:
             return None
-        raise RegistryUnavailable(f"MLflow registry ({name}@{alias}): {exc}") from exc
+        raise RegistryUnavailable(f"MLflow registry ({what}): {exc}") from exc
     except Exception as exc:  # requests / database errors below MLflow's client
-        raise RegistryUnavailable(f"MLflow registry ({name}@{alias}): {exc}") from exc
+        raise RegistryUnavailable(f"MLflow registry ({what}): {exc}") from exc
+
+
+def alias_target(name: str, alias: str):
+    """The model version ``name@alias`` points to; None when the model or the alias does not
+    exist."""
+    return registry_call(
+        f"{name}@{alias}", lambda: client().get_model_version_by_alias(name, alias)
+    )
+
+
+def version_metrics(name: str, version: str) -> dict[str, float]:
+    """The metrics of the run behind ``name`` version ``version``; {} when it was deleted."""
+
+    def read() -> dict[str, float]:
+        run_id = client().get_model_version(name, version).run_id
+        return dict(client().get_run(run_id).data.metrics)
+
+    return registry_call(f"{name} v{version}", read) or {}
 
 
 def artifact_location(uri: str) -> str | None:

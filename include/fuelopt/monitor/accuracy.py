@@ -1,4 +1,5 @@
-"""Accuracy of tracked forecasts whose actuals have arrived, against the champion's validation."""
+"""Accuracy of tracked forecasts whose actuals have arrived, each against the validation of the
+model version that issued it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import psycopg
 from psycopg import sql
 
 from fuelopt.config import get_settings
+from fuelopt.ml.registry import version_metrics
 from fuelopt.monitor.champion import Champion
 from fuelopt.monitor.checks import CheckRow, ops_table
 from fuelopt.monitor.settings import AccuracySettings
@@ -31,7 +33,7 @@ def degradation_severity(pct: float | None, cfg: AccuracySettings) -> str:
 
 
 def horizon_metrics(pairs: pd.DataFrame) -> pd.DataFrame:
-    """MAE, MAPE (%) and 80 % coverage per horizon of forecast/actual pairs."""
+    """MAE, MAPE (%) and 80 % coverage per model version and horizon of forecast/actual pairs."""
     frame = pairs.assign(
         abs_err=(pairs["pred"] - pairs["actual"]).abs(),
         ape=np.where(
@@ -42,7 +44,7 @@ def horizon_metrics(pairs: pd.DataFrame) -> pd.DataFrame:
         covered=(pairs["actual"] >= pairs["lo80"]) & (pairs["actual"] <= pairs["hi80"]),
     )
     return (
-        frame.groupby("horizon_days")
+        frame.groupby(["model_version", "horizon_days"])
         .agg(
             n_pairs=("abs_err", "size"),
             mae=("abs_err", "mean"),
@@ -54,27 +56,37 @@ def horizon_metrics(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def accuracy_rows(
-    metrics: pd.DataFrame, champion: Champion | None, subject: str, cfg: AccuracySettings
+    metrics: pd.DataFrame,
+    baselines: dict[str, dict[str, float]],
+    champion: Champion | None,
+    subject: str,
+    cfg: AccuracySettings,
 ) -> list[CheckRow]:
-    """One row per horizon: MAPE degradation % against the champion's ``mape_h<h>``."""
+    """One row per model version and horizon: MAPE degradation % against that version's own
+    validation ``mape_h<h>`` (``baselines``: version -> run metrics). The champion's rows are
+    named ``h<h>``; older versions' ``h<h>@v<version>`` alert but do not ask for a retrain."""
     rows = []
     for rec in metrics.itertuples(index=False):
-        h = int(rec.horizon_days)
-        baseline = champion.metrics.get(f"mape_h{h}") if champion else None
+        h, version = int(rec.horizon_days), str(rec.model_version)
+        is_champion = champion is not None and version == champion.version
+        own = baselines.get(version, {})
+        baseline = own.get(f"mape_h{h}")
         details = {
             "n_pairs": int(rec.n_pairs),
             "mae_l": float(rec.mae),
             "mape_pct": None if pd.isna(rec.mape) else float(rec.mape),
             "coverage80": float(rec.coverage80),
             "baseline_mape_pct": baseline,
-            "baseline_coverage80": champion.metrics.get(f"coverage80_h{h}") if champion else None,
+            "baseline_coverage80": own.get(f"coverage80_h{h}"),
+            "model_version": version,
             "champion": champion.label if champion else None,
+            "is_champion": is_champion,
         }
         pct = None
         if rec.n_pairs < cfg.min_pairs:
             details["note"] = f"fewer than {cfg.min_pairs} forecast/actual pairs"
         elif baseline is None or baseline <= 0 or pd.isna(rec.mape):
-            details["note"] = "no champion validation baseline for this horizon"
+            details["note"] = f"no validation baseline of version {version} for this horizon"
         else:
             pct = (float(rec.mape) - baseline) / baseline * 100
         severity = degradation_severity(pct, cfg)
@@ -82,7 +94,7 @@ def accuracy_rows(
             CheckRow(
                 check_type="accuracy",
                 subject=subject,
-                column_name=f"h{h}",
+                column_name=f"h{h}" if is_champion else f"h{h}@v{version}",
                 metric="mape_degradation_pct",
                 value=pct,
                 threshold=cfg.warning_pct,
@@ -127,7 +139,8 @@ def check_accuracy(
     pairs = query_frame(
         conn,
         sql.SQL(
-            """SELECT p.horizon_days, p.target_date, p.pred, p.lo80, p.hi80, a.fuel_l AS actual
+            """SELECT p.model_version, p.horizon_days, p.target_date, p.pred, p.lo80, p.hi80,
+                      a.fuel_l AS actual
                FROM {} p
                JOIN {} a ON a.date = p.target_date
                WHERE p.model_name = %s AND a.fuel_l IS NOT NULL
@@ -139,4 +152,10 @@ def check_accuracy(
         return no_result("no forecast has its actual yet")
     for col in ("pred", "lo80", "hi80", "actual"):
         pairs[col] = pairs[col].astype(float)
-    return accuracy_rows(horizon_metrics(pairs), champion, subject, cfg)
+    baselines = {
+        str(v): champion.metrics
+        if champion and str(v) == champion.version
+        else version_metrics(model, str(v))
+        for v in sorted(pairs["model_version"].unique())
+    }
+    return accuracy_rows(horizon_metrics(pairs), baselines, champion, subject, cfg)

@@ -34,6 +34,8 @@ def describe(row: CheckRow) -> str:
     if row.check_type == "freshness":
         age = "no data" if row.value is None else f"{row.value:.0f} min old"
         return f"stale source {row.subject}.{row.column_name}: {age} (max {row.threshold:g})"
+    if row.check_type == "reachability":
+        return f"monitoring could not reach the MLflow registry for {row.subject}: {d.get('error')}"
     if row.check_type == "accuracy":
         return (
             f"forecast accuracy {row.subject} {row.column_name}: MAPE {_fmt(d.get('mape_pct'))} % "

@@ -37,33 +37,40 @@ def find_champion(name: str | None) -> Champion | None:
     were no champion."""
     if not name:
         return None
-    from fuelopt.ml.registry import alias_target, client
+    from fuelopt.ml.registry import alias_target, version_metrics
 
     alias = get_settings().ml.promotion.champion_alias
     version = alias_target(name, alias)
     if version is None:
         log.warning("no %s@%s in the MLflow registry", name, alias)
         return None
-    run = client().get_run(version.run_id)
-    return Champion(name, str(version.version), version.run_id, dict(run.data.metrics))
+    metrics = version_metrics(name, str(version.version))
+    return Champion(name, str(version.version), version.run_id, metrics)
 
 
 def reference_profile(champion: Champion) -> pd.DataFrame | None:
-    """The champion run's training-data profile artifact, or None when it cannot be read."""
+    """The champion run's training-data profile artifact, or None when the run has none. An
+    unreachable tracking store raises RegistryUnavailable."""
     import mlflow
 
-    from fuelopt.ml.registry import tracking_uri
+    from fuelopt.ml.registry import registry_call, tracking_uri
 
     artifact = get_settings().monitor.window.reference_artifact
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            local = mlflow.artifacts.download_artifacts(
-                run_id=champion.run_id,
-                artifact_path=artifact,
-                dst_path=tmp,
-                tracking_uri=tracking_uri(),
-            )
-            return pd.read_parquet(Path(local))
-    except Exception as exc:
-        log.warning("champion %s has no readable %s: %s", champion.label, artifact, exc)
-        return None
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def download() -> str | None:
+            try:
+                return mlflow.artifacts.download_artifacts(
+                    run_id=champion.run_id,
+                    artifact_path=artifact,
+                    dst_path=tmp,
+                    tracking_uri=tracking_uri(),
+                )
+            except FileNotFoundError:
+                return None
+
+        local = registry_call(f"{champion.label} artifact {artifact}", download)
+        if local is None:
+            log.warning("champion %s has no %s", champion.label, artifact)
+            return None
+        return pd.read_parquet(Path(local))

@@ -11,7 +11,7 @@ from psycopg import sql
 
 from fuelopt.warehouse.db import jsonb_text, relation
 
-CHECK_TYPES = ("data_drift", "prediction_drift", "accuracy", "freshness")
+CHECK_TYPES = ("data_drift", "prediction_drift", "accuracy", "freshness", "reachability")
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,16 @@ def write_checks(
     check_type: str,
     rows: list[CheckRow],
     checked_at: datetime,
+    subject: str | None = None,
 ) -> int:
-    """Replace this run's rows of ``check_type`` (idempotent re-runs); returns rows written."""
+    """Replace this run's rows of ``check_type`` (of ``subject`` only, when given): idempotent
+    re-runs; returns rows written."""
     table = ops_table("drift_checks")
-    conn.execute(
-        sql.SQL("DELETE FROM {} WHERE run_id = %s AND check_type = %s").format(table),
-        (run_id, check_type),
-    )
+    where = sql.SQL("run_id = %s AND check_type = %s")
+    params: tuple = (run_id, check_type)
+    if subject is not None:
+        where, params = where + sql.SQL(" AND subject = %s"), (*params, subject)
+    conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(table, where), params)
     with conn.cursor() as cur:
         cur.executemany(
             sql.SQL(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from fuelopt.monitor.checks import read_checks, write_checks
+from fuelopt.errors import RegistryUnavailable
+from fuelopt.monitor.checks import CheckRow, read_checks, write_checks
 
 log = logging.getLogger(__name__)
 DAG_ID = "monitor_drift"
@@ -17,6 +20,29 @@ def _summary(rows: list) -> dict[str, Any]:
     return {"rows": len(rows), "flagged": flagged}
 
 
+@contextmanager
+def registry_reachable(run_id: str, model: str, uri: str | None) -> Iterator[None]:
+    """Run a check that needs ``model`` from MLflow. When the registry cannot be reached, record a
+    critical ``reachability`` row (so this run's alert names the outage) and fail the task; once
+    it is reached again, a re-run clears that row."""
+    from fuelopt.warehouse.db import connect
+
+    rows: list[CheckRow] = []
+    try:
+        yield
+    except RegistryUnavailable as exc:
+        rows = [
+            CheckRow(
+                "reachability", model, "registry", "reachable", 0.0, 1.0, True, "critical",
+                details={"error": str(exc)},
+            )
+        ]  # fmt: skip
+        raise
+    finally:
+        with connect(uri) as conn:
+            write_checks(conn, run_id, "reachability", rows, datetime.now(UTC), subject=model)
+
+
 def run_data_drift(run_id: str, when: datetime, uri: str | None = None) -> dict[str, Any]:
     """Data drift of the feature frame and prediction drift of the champion cycle model."""
     from fuelopt.monitor.champion import find_champion, model_name
@@ -24,9 +50,10 @@ def run_data_drift(run_id: str, when: datetime, uri: str | None = None) -> dict[
     from fuelopt.monitor.windows import load_windows
     from fuelopt.warehouse.db import connect
 
-    champion = find_champion(model_name("cycle"))
-    checked_at = datetime.now(UTC)
-    with connect(uri) as conn:
+    name = model_name("cycle")
+    with registry_reachable(run_id, name, uri), connect(uri) as conn:
+        champion = find_champion(name)
+        checked_at = datetime.now(UTC)
         windows = load_windows(conn, when, champion)
         log.info(
             "reference %s: %d rows; current %s..%s: %d rows",
@@ -49,9 +76,8 @@ def run_accuracy(run_id: str, when: datetime, uri: str | None = None) -> dict[st
     from fuelopt.warehouse.db import connect
 
     name = model_name("demand")
-    champion = find_champion(name)
-    with connect(uri) as conn:
-        rows = check_accuracy(conn, when, name, champion)
+    with registry_reachable(run_id, name, uri), connect(uri) as conn:
+        rows = check_accuracy(conn, when, name, find_champion(name))
         write_checks(conn, run_id, "accuracy", rows, datetime.now(UTC))
     return _summary(rows)
 

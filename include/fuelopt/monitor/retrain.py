@@ -1,8 +1,9 @@
 """Whether this run asks ``train_models`` to retrain, behind a circuit breaker.
 
 Reasons: data drift at ``retrain.drift_severity`` or worse in each of the last
-``retrain.sustained_runs`` monitoring runs (this one included), or forecast accuracy degraded at
-``retrain.accuracy_severity`` or worse in this run, or a forced request. The breaker allows at
+``retrain.sustained_runs`` monitoring runs (this one included), or the champion's forecast
+accuracy degraded at ``retrain.accuracy_severity`` or worse in this run (older versions' forecasts
+alert only), or a forced request. The breaker allows at
 most one accepted automatic request per ``retrain.min_period_hours``; every decision with a
 reason is a row of ``ops.retrain_requests`` (accepted or blocked, and by what).
 """
@@ -58,6 +59,7 @@ def reasons(conn: psycopg.Connection, rows: list[CheckRow]) -> list[str]:
         f"{r.column_name} {r.severity} (+{r.value:.1f} %)"
         for r in rows
         if r.check_type == "accuracy"
+        and r.details.get("is_champion")
         and r.value is not None
         and _at_least(r.severity, cfg.accuracy_severity)
     ]
