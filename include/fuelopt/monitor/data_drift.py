@@ -86,11 +86,14 @@ def prediction_drift_rows(windows: Windows, champion: Champion | None) -> list[C
         return no_result("no champion cycle model" if champion is None else "an empty window")
     import mlflow
 
-    from fuelopt.ml.registry import tracking_uri
+    from fuelopt.ml.registry import registry_call, tracking_uri
 
     time_column = get_settings().monitor.window.time_column
     mlflow.set_tracking_uri(tracking_uri())
-    model = mlflow.pyfunc.load_model(f"models:/{champion.name}/{champion.version}")
+    uri = f"models:/{champion.name}/{champion.version}"
+    model = registry_call(uri, lambda: mlflow.pyfunc.load_model(uri))
+    if model is None:
+        return no_result(f"{uri} has no model to load")
     try:
         preds = {name: _scored(model, frame, time_column) for name, frame in windows.frames()}
     except Exception as exc:  # a model that cannot score the window is reported, not fatal
