@@ -1,6 +1,5 @@
-"""The raw loaders on the real local PostgreSQL: COPY path and the portable SQLAlchemy path
-(the one a SQL Server warehouse uses, with fast_executemany there); and the SQL Server reader
-against a real SQL Server when FUELOPT_MSSQL_URL is set."""
+"""The raw loader on the real local PostgreSQL warehouse; and the SQL Server reader against a real
+SQL Server when FUELOPT_MSSQL_URL is set."""
 
 from __future__ import annotations
 
@@ -119,28 +118,6 @@ def test_backfill_of_old_data_does_not_lower_the_watermark(warehouse_uri):
     with psycopg.connect(warehouse_uri) as conn:
         mark = conn.execute("SELECT value FROM ops.watermarks").fetchone()[0]
     assert mark == max(r[1] for r in late)
-
-
-def test_sqlalchemy_loader_replaces_interval_and_audits(warehouse_uri):
-    from fuelopt.warehouse.sqlalchemy_loader import bulk_engine, load_interval_sqlalchemy
-
-    cycles = operations_rows(days=1)["haul_cycles"]
-    engine = bulk_engine(warehouse_uri.replace("postgresql://", "postgresql+psycopg://", 1))
-    end = T0 + timedelta(days=1, hours=1)
-    try:
-        for _ in range(2):
-            result = load_interval_sqlalchemy(
-                engine, "haul_cycles", OPERATIONS_COLUMNS["haul_cycles"], pages(cycles),
-                source="sqlserver", interval=Interval("dump_end", T0, end),
-            )  # fmt: skip
-    finally:
-        engine.dispose()
-    assert result.rows_loaded == len(cycles) and result.rows_replaced == len(cycles)
-    assert table_count(warehouse_uri, "raw.haul_cycles") == len(cycles)
-    assert table_count(warehouse_uri, "ops.load_audit") == 2
-    with psycopg.connect(warehouse_uri) as conn:
-        mark = conn.execute("SELECT value FROM ops.watermarks").fetchone()[0]
-    assert mark == max(r[5] for r in cycles)
 
 
 @pytest.mark.sqlserver
