@@ -56,3 +56,21 @@ def test_bi_reader_gets_select_on_new_marts_tables_only(warehouse_uri):
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute("SELECT count(*) FROM raw.haul_cycles")
+
+
+def test_a_role_gets_the_password_it_is_given(warehouse_uri):
+    import uuid
+
+    from fuelopt.warehouse.bootstrap import ensure_role
+    from fuelopt.warehouse.db import admin_uri
+
+    role = f"fo_test_role_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_uri(), autocommit=True) as conn:
+        try:
+            ensure_role(conn, role)
+            query = "SELECT rolcanlogin, rolpassword IS NOT NULL FROM pg_authid WHERE rolname = %s"
+            assert conn.execute(query, (role,)).fetchone() == (True, False)
+            ensure_role(conn, role, "s3cret-for-a-test")
+            assert conn.execute(query, (role,)).fetchone() == (True, True)
+        finally:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')

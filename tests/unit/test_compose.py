@@ -26,6 +26,7 @@ SERVICES = {
     "telemetry-db",
     "postgrest",
     "sqlserver",
+    "sqlserver-init",
     "warehouse",
     "mlflow",
     "api",
@@ -62,11 +63,32 @@ def test_compose_file_is_valid_with_the_documented_env(tmp_path):
     assert "FUELOPT_API_TOKEN" not in resolved["services"]["dashboard"]["environment"]
 
 
+def test_only_the_init_services_hold_a_superuser_password(tmp_path):
+    env_file = ROOT / "include" / "docker" / "env.example"
+    values = dict(ln.split("=", 1) for ln in env_file.read_text().splitlines() if "=" in ln)
+    resolved = yaml.safe_load(_config(tmp_path, env_file).stdout)["services"]
+    holders = {
+        secret: {name for name, svc in resolved.items() if values[secret] in yaml.safe_dump(svc)}
+        for secret in ("WAREHOUSE_ADMIN_PASSWORD", "MSSQL_SA_PASSWORD")
+    }
+    assert holders == {
+        "WAREHOUSE_ADMIN_PASSWORD": {"warehouse", "airflow-init"},
+        "MSSQL_SA_PASSWORD": {"sqlserver", "sqlserver-init"},
+    }
+    worker = resolved["airflow-worker"]["environment"]
+    assert worker["AIRFLOW_CONN_FUELOPT_SQLSERVER"].startswith("mssql://fuelopt_extract:")
+    assert values["WAREHOUSE_LOADER_PASSWORD"] in worker["AIRFLOW_CONN_FUELOPT_WAREHOUSE"]
+    grants = (ROOT / "include" / "sql" / "sqlserver" / "90_extract_login.sql").read_text()
+    assert "db_datareader" in grants and "db_owner" not in grants and "sysadmin" not in grants
+
+
 @pytest.mark.parametrize(
     "variable",
     [
         "AIRFLOW_DB_PASSWORD",
         "MSSQL_SA_PASSWORD",
+        "MSSQL_EXTRACT_PASSWORD",
+        "WAREHOUSE_LOADER_PASSWORD",
         "POSTGREST_TOKEN",
         "BI_READER_PASSWORD",
         "FUELOPT_API_TOKEN",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import psycopg
@@ -15,11 +16,19 @@ log = logging.getLogger(__name__)
 DDL_DIR = PROJECT_ROOT / "include" / "sql" / "warehouse"
 
 
-def ensure_role(conn: psycopg.Connection, role: str) -> None:
-    """Create a login role without a password (trust locally; set passwords out of band)."""
+ROLE_PASSWORD_ENV = {"loader": "FUELOPT_LOADER_PASSWORD", "bi_reader": "FUELOPT_BI_READER_PASSWORD"}
+
+
+def ensure_role(conn: psycopg.Connection, role: str, password: str | None = None) -> None:
+    """Create a login role; set its password when one is given (none locally, where the
+    server trusts 127.0.0.1)."""
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
     if not exists:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    if password:
+        conn.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+        )
 
 
 def ensure_database(admin: str, name: str, owner: str) -> None:
@@ -53,8 +62,8 @@ def init_warehouse(uri: str | None = None) -> str:
     schemas, roles = settings.schemas, settings.roles
     admin = admin_uri()
     with psycopg.connect(admin, autocommit=True) as conn:
-        ensure_role(conn, roles.loader)
-        ensure_role(conn, roles.bi_reader)
+        for key, env in ROLE_PASSWORD_ENV.items():
+            ensure_role(conn, getattr(roles, key), os.environ.get(env))
     name = database_name(uri or warehouse_uri())
     ensure_database(admin, name, roles.loader)
 
