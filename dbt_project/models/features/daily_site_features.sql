@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 {#- Per-day site features for the fuel-demand forecast: litres dispensed (fuel_l), planned and
     hauled tonnes, calendar, lags 1/7/14/28 days and trailing means of earlier days (no leak).
-    One row per day with any cycle, dispatch or plan; a few hundred rows a year: a table. -#}
+    One row per day with any cycle, dispatch or plan; a few hundred rows a year: a table.
+    fuel_l is null on a day with no dispatch recorded (demand unknown, not zero). -#}
 with dispatch_daily as (
     select cast(dispensed_at as date) as day_date, sum(litres) as fuel_l, count(*) as dispatches
     from {{ ref('stg_operations__fuel_dispatch') }}
@@ -37,7 +38,7 @@ days as (
 base as (
     select
         d.day_date,
-        coalesce(dd.fuel_l, 0) as fuel_l,
+        dd.fuel_l,
         coalesce(dd.dispatches, 0) as dispatches,
         coalesce(cd.cycle_fuel_l, 0) as cycle_fuel_l,
         coalesce(cd.tonnes, 0) as tonnes,

@@ -157,7 +157,7 @@ def expectations(spec: SuiteSpec, facts: Facts, cfg: QualitySettings) -> list[An
                 )
             )
     elif spec.name == "features_daily_site_features":
-        out += _not_null(["date", "fuel_l", "planned_t", "tonnes"])
+        out += _not_null(["date", "planned_t", "tonnes"])  # fuel_l: null = no dispatch yet
         out += _between({"fuel_l": (0, None), "tonnes": (0, None), "day_of_week": (0, 6)})
         out.append(gx.expectations.ExpectColumnValuesToBeUnique(column="date"))
     else:
