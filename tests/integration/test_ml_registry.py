@@ -15,6 +15,13 @@ from fuelopt.config import get_settings
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(autouse=True)
+def _settings_from_the_restored_environment():
+    """Tests here change settings through the environment: drop the cached copy afterwards."""
+    yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="module")
 def cycles() -> pd.DataFrame:
     from fuelopt.ml.cycle_model import validate_frame
@@ -169,3 +176,34 @@ def test_an_unreachable_registry_is_an_error_not_no_champion(mlflow_store, monke
     with pytest.raises(RegistryUnavailable):
         registry.alias_version(name, "champion")
     assert time.monotonic() - started < 60
+
+
+def test_a_challenger_below_the_model_card_targets_never_becomes_champion(
+    mlflow_store, cycles, monkeypatch
+):
+    """Even with no champion to beat, a model that misses ``ml.promotion.targets`` is rejected
+    with the target it missed; the same model passes once the target is one it meets."""
+    from fuelopt.ml import registry
+
+    name = get_settings().ml.cycle_model_name
+    monkeypatch.setenv("FUELOPT__ML__PROMOTION__TARGETS__CYCLE__MIN_CV_R2", "0.9999")
+    missed = _train(cycles, 40, monkeypatch)
+    assert not missed["promoted"] and missed["previous"] is None
+    assert missed["reason"].startswith("below target: CV R²"), missed["reason"]
+    assert registry.alias_version(name, "champion") is None
+    assert registry.version_tags(name, missed["version"])["validation_status"] == "rejected"
+    monkeypatch.setenv("FUELOPT__ML__PROMOTION__TARGETS__CYCLE__MIN_CV_R2", "0.5")
+    assert _train(cycles, 40, monkeypatch)["promoted"]
+
+
+def test_demand_targets_judge_every_validated_horizon(monkeypatch):
+    from fuelopt.ml.training import demand_shortfalls
+
+    monkeypatch.setenv("FUELOPT__ML__PROMOTION__TARGETS__DEMAND__MAX_MAPE_PCT", "10")
+    monkeypatch.setenv("FUELOPT__ML__PROMOTION__TARGETS__DEMAND__MIN_COVERAGE80_PCT", "60")
+    get_settings.cache_clear()
+    metrics = {"mape_h7": 4.0, "coverage80_h7": 81.0, "mape_h15": 12.5, "coverage80_h15": 55.0}
+    assert demand_shortfalls(metrics, [7, 15, 30]) == [
+        "h15 MAPE 12.5 % > 10 %",
+        "h15 80 % coverage 55 % < 60 %",
+    ]  # h30 has no folds on this history: nothing to judge

@@ -106,7 +106,7 @@ def test_champion_reference_prediction_drift_and_accuracy(warehouse_uri, mlflow_
     reference = tmp_path / "cycle_features.parquet"
     clean.to_parquet(reference)
     _register(ml.cycle_model_name, {"cv_mae_l": 5.0, "cv_mape_pct": 4.0}, reference)
-    _register(ml.demand_model_name, {"mape_h7": 5.0, "coverage80_h7": 0.8}, None)
+    _register(ml.demand_model_name, {"mape_h7": 5.0, "coverage80_h7": 80.0}, None)
     write_table(warehouse_uri, "features.cycle_features", frame)
 
     days = pd.date_range("2026-01-01", periods=20, freq="D")
@@ -142,7 +142,7 @@ def test_champion_reference_prediction_drift_and_accuracy(warehouse_uri, mlflow_
     assert rows[("prediction_drift", "prediction")].drift
     h7 = rows[("accuracy", "h7")]
     assert h7.severity == "critical" and h7.value == pytest.approx(500.0)
-    assert h7.details["mape_pct"] == pytest.approx(30.0) and h7.details["coverage80"] == 0.0
+    assert h7.details["mape_pct"] == pytest.approx(30.0) and h7.details["coverage80_pct"] == 0.0
     decision = jobs.run_retrain_decision("run-c", uri=warehouse_uri)
     assert decision["accepted"] and "forecast accuracy degraded: h7 critical" in decision["reason"]
 

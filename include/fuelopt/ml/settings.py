@@ -76,14 +76,35 @@ class DemandModelSettings(Section):
         return self
 
 
+class CycleTargets(Section):
+    """What a cycle model must reach on its walk-forward folds to become champion at all."""
+
+    max_cv_mape_pct: float = Field(gt=0)
+    min_cv_r2: float = Field(le=1)
+
+
+class DemandTargets(Section):
+    """What a demand model must reach on every validated horizon to become champion at all."""
+
+    max_mape_pct: float = Field(gt=0)
+    min_coverage80_pct: float = Field(ge=0, le=100)
+
+
+class TargetSettings(Section):
+    cycle: CycleTargets
+    demand: DemandTargets
+
+
 class PromotionSettings(Section):
-    """Champion/challenger gate: a challenger must beat the champion by ``margin_pct`` on MAE
-    measured on the same latest ``compare_folds`` walk-forward folds."""
+    """Champion/challenger gate: a challenger must meet the model card's ``targets`` and beat
+    the champion by ``margin_pct`` on MAE measured on the same latest ``compare_folds``
+    walk-forward folds."""
 
     margin_pct: float = Field(ge=0)
     compare_folds: int = Field(gt=0)
     champion_alias: str
     challenger_alias: str
+    targets: TargetSettings
 
 
 class TrackingSettings(Section):

@@ -187,6 +187,8 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
         "version": str(version),
         "run_id": run.info.run_id,
         "cv_mae_l": summary["xgboost"]["mae"],
+        "cv_mape_pct": summary["xgboost"]["mape_pct"],
+        "cv_r2": summary["xgboost"]["r2"],
         "physics_mae_l": summary["physics"]["mae"],
         "fold_mae": fold_mae,
     }
@@ -218,9 +220,36 @@ def cycle_sanity(pred: np.ndarray) -> list[str]:
     return problems
 
 
+def cycle_shortfalls(challenger: dict) -> list[str]:
+    """Where a cycle challenger misses ``ml.promotion.targets.cycle``."""
+    target = get_settings().ml.promotion.targets.cycle
+    mape, r2 = challenger["cv_mape_pct"], challenger["cv_r2"]
+    out = []
+    if not mape <= target.max_cv_mape_pct:  # NaN misses too
+        out.append(f"CV MAPE {mape:.3g} % > {target.max_cv_mape_pct:g} %")
+    if not r2 >= target.min_cv_r2:
+        out.append(f"CV R² {r2:.3g} < {target.min_cv_r2:g}")
+    return out
+
+
+def demand_shortfalls(metrics: dict[str, float], horizons: list[int]) -> list[str]:
+    """Where a demand challenger misses ``ml.promotion.targets.demand`` on a validated horizon
+    (one with walk-forward metrics; a history too short for folds has none to judge)."""
+    target = get_settings().ml.promotion.targets.demand
+    out = []
+    for h in horizons:
+        mape, cover = metrics.get(f"mape_h{h}"), metrics.get(f"coverage80_h{h}")
+        if mape is not None and mape > target.max_mape_pct:
+            out.append(f"h{h} MAPE {mape:.3g} % > {target.max_mape_pct:g} %")
+        if cover is not None and cover < target.min_coverage80_pct:
+            out.append(f"h{h} 80 % coverage {cover:.3g} % < {target.min_coverage80_pct:g} %")
+    return out
+
+
 def gate_cycle(frame: pd.DataFrame, challenger: dict) -> dict:
-    """Promote the challenger when it passes sanity and beats the champion's MAE by the margin on
-    the same latest walk-forward folds; otherwise tag it rejected with the reason."""
+    """Promote the challenger when it passes sanity, meets the targets and beats the champion's
+    MAE by the margin on the same latest walk-forward folds; otherwise tag it rejected with the
+    reason."""
     from fuelopt.ml.walk_forward import time_folds
 
     ml = get_settings().ml
@@ -254,7 +283,10 @@ def gate_cycle(frame: pd.DataFrame, challenger: dict) -> dict:
                 ]
             )
         )
-    decision = _decide(name, version, champion_version, chall_mae, champ_mae, problems)
+    decision = _decide(
+        name, version, champion_version, chall_mae, champ_mae, problems,
+        cycle_shortfalls(challenger),
+    )  # fmt: skip
     return {**decision, "compared_folds": [_fold_key(f) for f in folds]}
 
 
@@ -273,10 +305,12 @@ def _folds_after(folds: list, champion_version: str | None, name: str) -> list:
     return [f for f in folds if f.cutoff is not None and f.cutoff > end]
 
 
-def _decide(name, version, champion_version, chall_mae, champ_mae, problems) -> dict:
+def _decide(name, version, champion_version, chall_mae, champ_mae, problems, shortfalls=()) -> dict:
     promo = get_settings().ml.promotion
     if problems:
         reason = "sanity: " + "; ".join(problems)
+    elif shortfalls:
+        reason = "below target: " + "; ".join(shortfalls)
     elif champion_version is not None and champ_mae is None:
         reason = f"champion v{champion_version} could not be scored on the same folds"
     elif champ_mae is None or chall_mae <= champ_mae * (1 - promo.margin_pct / 100):
@@ -456,8 +490,8 @@ def _champion_demand_mae(champion, daily: pd.DataFrame, recent: pd.DataFrame) ->
 
 
 def gate_demand(daily: pd.DataFrame, challenger: dict) -> dict:
-    """Same rule as the cycle model: sanity of the challenger's forecast, then MAE on the same
-    latest out-of-fold forecasts against the champion's."""
+    """Same rule as the cycle model: sanity of the challenger's forecast, the targets, then MAE
+    on the same latest out-of-fold forecasts against the champion's."""
     from fuelopt.ml.demand import sanity_problems
 
     ml = get_settings().ml
@@ -472,7 +506,8 @@ def gate_demand(daily: pd.DataFrame, challenger: dict) -> dict:
     champ_mae = None
     if champion_version is not None:
         champ_mae = _champion_demand_mae(_load_version(name, champion_version), daily, recent)
-    return _decide(name, version, champion_version, chall_mae, champ_mae, problems)
+    shortfalls = demand_shortfalls(challenger["metrics"], list(ml.demand.horizons))
+    return _decide(name, version, champion_version, chall_mae, champ_mae, problems, shortfalls)
 
 
 def issue_forecasts(
