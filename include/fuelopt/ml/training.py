@@ -85,7 +85,7 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
     import mlflow
 
     from fuelopt.ml import cycle_model as cm
-    from fuelopt.ml.reporting import importance_plot, model_card, residual_plot
+    from fuelopt.ml.reporting import importance_plot, residual_plot
 
     ml = get_settings().ml
     cfg = ml.cycle
@@ -108,18 +108,7 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
                 "data_window_end": model.data_window[1],
             }
         )
-        metrics = {"train_seconds": model.train_seconds}
-        for name, prefix in (("xgboost", "cv"), ("physics", "physics"), ("linear", "linear")):
-            s = summary[name]
-            metrics.update(
-                {
-                    f"{prefix}_mae_l": s["mae"],
-                    f"{prefix}_rmse_l": s["rmse"],
-                    f"{prefix}_mape_pct": s["mape_pct"],
-                    f"{prefix}_r2": s["r2"],
-                }
-            )
-        mlflow.log_metrics(_finite(metrics))
+        mlflow.log_metrics(_finite(_cycle_metrics(summary, model.train_seconds)))
         table_path = tmpdir / "walk_forward.csv"
         model.cv.table.to_csv(table_path, index=False)
         mlflow.log_artifact(str(table_path))
@@ -138,35 +127,7 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
         version = registry.log_model(
             cm.PYFUNC_CODE, artifacts, ml.cycle_model_name, cm.pip_requirements()
         )
-        table = pd.DataFrame(
-            [
-                {"model": name, **{k: summary[name][k] for k in ("mae", "rmse", "mape_pct", "r2")}}
-                for name in cm.MODELS
-            ]
-        )
-        card = model_card(
-            {
-                "model_name": ml.cycle_model_name,
-                "version": version,
-                "run_id": run.info.run_id,
-                "purpose": "litres of diesel per haul cycle, used by the fleet optimiser",
-                "data_window": " to ".join(str(w) for w in model.data_window),
-                "rows": f"{model.rows} cycles",
-                "algorithm": f"XGBoost hist, {cfg.num_boost_round} rounds, native categoricals",
-                "features": ", ".join(f"`{f}`" for f in model.meta["model_features"]),
-                "validation": f"{len(model.cv.folds)} folds, {cfg.walk_forward.model_dump()}",
-                "limitations": (
-                    "Operator effects and sensor noise are not in the inputs (irreducible "
-                    "error). Unseen truck models or road conditions are treated as missing; "
-                    "extrapolation beyond the training ranges of grade, distance and payload "
-                    "is unreliable. Validated on time-ordered folds of the same site only."
-                ),
-                "usage": "litres = model.predict(cycle_frame)  # one figure per row",
-            },
-            table,
-        )
-        (tmpdir / "model_card.md").write_text(card)
-        mlflow.log_artifact(str(tmpdir / "model_card.md"))
+        _log_card(tmpdir, _cycle_card(model, version, run.info.run_id))
     registry.mark_challenger(
         ml.cycle_model_name,
         version,
@@ -192,6 +153,64 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
         "physics_mae_l": summary["physics"]["mae"],
         "fold_mae": fold_mae,
     }
+
+
+def _cycle_metrics(summary: dict, train_seconds: float) -> dict[str, float]:
+    """The run's metrics: walk-forward means of the model (``cv_``) and its two baselines."""
+    metrics = {"train_seconds": train_seconds}
+    for name, prefix in (("xgboost", "cv"), ("physics", "physics"), ("linear", "linear")):
+        s = summary[name]
+        metrics.update(
+            {
+                f"{prefix}_mae_l": s["mae"],
+                f"{prefix}_rmse_l": s["rmse"],
+                f"{prefix}_mape_pct": s["mape_pct"],
+                f"{prefix}_r2": s["r2"],
+            }
+        )
+    return metrics
+
+
+def _cycle_card(model, version: str, run_id: str) -> str:
+    from fuelopt.ml import cycle_model as cm
+    from fuelopt.ml.reporting import model_card
+
+    ml = get_settings().ml
+    cfg, summary = ml.cycle, model.cv.summary
+    table = pd.DataFrame(
+        [
+            {"model": name, **{k: summary[name][k] for k in ("mae", "rmse", "mape_pct", "r2")}}
+            for name in cm.MODELS
+        ]
+    )
+    return model_card(
+        {
+            "model_name": ml.cycle_model_name,
+            "version": version,
+            "run_id": run_id,
+            "purpose": "litres of diesel per haul cycle, used by the fleet optimiser",
+            "data_window": " to ".join(str(w) for w in model.data_window),
+            "rows": f"{model.rows} cycles",
+            "algorithm": f"XGBoost hist, {cfg.num_boost_round} rounds, native categoricals",
+            "features": ", ".join(f"`{f}`" for f in model.meta["model_features"]),
+            "validation": f"{len(model.cv.folds)} folds, {cfg.walk_forward.model_dump()}",
+            "limitations": (
+                "Operator effects and sensor noise are not in the inputs (irreducible "
+                "error). Unseen truck models or road conditions are treated as missing; "
+                "extrapolation beyond the training ranges of grade, distance and payload "
+                "is unreliable. Validated on time-ordered folds of the same site only."
+            ),
+            "usage": "litres = model.predict(cycle_frame)  # one figure per row",
+        },
+        table,
+    )
+
+
+def _log_card(tmpdir: Path, card: str) -> None:
+    import mlflow
+
+    (tmpdir / "model_card.md").write_text(card)
+    mlflow.log_artifact(str(tmpdir / "model_card.md"))
 
 
 def _fold_key(fold) -> str:
@@ -359,7 +378,7 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
 
     from fuelopt.ml import demand as dm
     from fuelopt.ml.cycle_model import pip_requirements
-    from fuelopt.ml.reporting import model_card, residual_plot
+    from fuelopt.ml.reporting import residual_plot
 
     ml = get_settings().ml
     cfg = ml.demand
@@ -383,20 +402,7 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
                 **{f"kind_h{h}": s["kind"] for h, s in model.meta["horizons"].items()},
             }
         )
-        metrics = {}
-        for h, m in model.summary.items():
-            metrics.update(
-                {
-                    f"mape_h{h}": m["mape_pct"],
-                    f"mae_h{h}": m["mae"],
-                    f"rmse_h{h}": m["rmse"],
-                    f"snaive_mape_h{h}": m["snaive_mape_pct"],
-                    f"coverage80_h{h}": m["coverage80_pct"],
-                    f"coverage95_h{h}": m["coverage95_pct"],
-                    f"width80_h{h}": m["width80"],
-                    f"width95_h{h}": m["width95"],
-                }
-            )
+        metrics = _demand_metrics(model.summary)
         mlflow.log_metrics(_finite(metrics))
         model.cv.to_csv(tmpdir / "walk_forward.csv", index=False)
         mlflow.log_artifact(str(tmpdir / "walk_forward.csv"))
@@ -415,44 +421,7 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
         version = registry.log_model(
             dm.PYFUNC_CODE, artifacts, ml.demand_model_name, pip_requirements()
         )
-        table = pd.DataFrame(
-            [
-                {
-                    "horizon_days": h,
-                    "mape_pct": m["mape_pct"],
-                    "snaive_mape_pct": m["snaive_mape_pct"],
-                    "mae_l": m["mae"],
-                    "coverage80_pct": m["coverage80_pct"],
-                    "coverage95_pct": m["coverage95_pct"],
-                }
-                for h, m in model.summary.items()
-            ]
-        )
-        card = model_card(
-            {
-                "model_name": ml.demand_model_name,
-                "version": version,
-                "run_id": run.info.run_id,
-                "purpose": "site diesel litres per day at 7/15/30 days, for procurement",
-                "data_window": " to ".join(model.meta["data_window"]),
-                "rows": f"{len(dm.to_daily(daily, list(cfg.exogenous)))} days",
-                "algorithm": "direct multi-horizon XGBoost on fuel/level ratios; split-conformal "
-                "80 %/95 % intervals from walk-forward residuals; seasonal naive where short",
-                "features": "lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; level "
-                "trend; calendar of the target day; exogenous " + ", ".join(cfg.exogenous),
-                "validation": f"{model.cv['fold'].nunique() if len(model.cv) else 0} cutoffs, "
-                f"{cfg.walk_forward.model_dump()}",
-                "limitations": (
-                    "Regime changes (new pit phase, fleet change) invalidate the lag structure "
-                    "until re-trained; intervals assume future residuals like the past ones; "
-                    "planned tonnes are used as known only up to the forecast origin."
-                ),
-                "usage": "forecast = model.predict(daily_history)  # one row per horizon",
-            },
-            table,
-        )
-        (tmpdir / "model_card.md").write_text(card)
-        mlflow.log_artifact(str(tmpdir / "model_card.md"))
+        _log_card(tmpdir, _demand_card(model, daily, version, run.info.run_id))
     registry.mark_challenger(
         ml.demand_model_name,
         version,
@@ -471,6 +440,69 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
         .to_dict(orient="list"),
         "metrics": {k: round(v, 6) for k, v in _finite(metrics).items()},
     }
+
+
+def _demand_metrics(summary: dict) -> dict[str, float]:
+    """Per-horizon walk-forward metrics: ``mape_h7``, ``coverage80_h7`` (percent) …"""
+    metrics = {}
+    for h, m in summary.items():
+        metrics.update(
+            {
+                f"mape_h{h}": m["mape_pct"],
+                f"mae_h{h}": m["mae"],
+                f"rmse_h{h}": m["rmse"],
+                f"snaive_mape_h{h}": m["snaive_mape_pct"],
+                f"coverage80_h{h}": m["coverage80_pct"],
+                f"coverage95_h{h}": m["coverage95_pct"],
+                f"width80_h{h}": m["width80"],
+                f"width95_h{h}": m["width95"],
+            }
+        )
+    return metrics
+
+
+def _demand_card(model, daily: pd.DataFrame, version: str, run_id: str) -> str:
+    from fuelopt.ml import demand as dm
+    from fuelopt.ml.reporting import model_card
+
+    ml = get_settings().ml
+    cfg = ml.demand
+    table = pd.DataFrame(
+        [
+            {
+                "horizon_days": h,
+                "mape_pct": m["mape_pct"],
+                "snaive_mape_pct": m["snaive_mape_pct"],
+                "mae_l": m["mae"],
+                "coverage80_pct": m["coverage80_pct"],
+                "coverage95_pct": m["coverage95_pct"],
+            }
+            for h, m in model.summary.items()
+        ]
+    )
+    return model_card(
+        {
+            "model_name": ml.demand_model_name,
+            "version": version,
+            "run_id": run_id,
+            "purpose": "site diesel litres per day at 7/15/30 days, for procurement",
+            "data_window": " to ".join(model.meta["data_window"]),
+            "rows": f"{len(dm.to_daily(daily, list(cfg.exogenous)))} days",
+            "algorithm": "direct multi-horizon XGBoost on fuel/level ratios; split-conformal "
+            "80 %/95 % intervals from walk-forward residuals; seasonal naive where short",
+            "features": "lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; level "
+            "trend; calendar of the target day; exogenous " + ", ".join(cfg.exogenous),
+            "validation": f"{model.cv['fold'].nunique() if len(model.cv) else 0} cutoffs, "
+            f"{cfg.walk_forward.model_dump()}",
+            "limitations": (
+                "Regime changes (new pit phase, fleet change) invalidate the lag structure "
+                "until re-trained; intervals assume future residuals like the past ones; "
+                "planned tonnes are used as known only up to the forecast origin."
+            ),
+            "usage": "forecast = model.predict(daily_history)  # one row per horizon",
+        },
+        table,
+    )
 
 
 def _champion_demand_mae(champion, daily: pd.DataFrame, recent: pd.DataFrame) -> float | None:
