@@ -140,6 +140,15 @@ def test_gate_compares_on_folds_the_champion_never_saw(mlflow_store, monkeypatch
     # folds of the full frame: cutoffs at days 28, 35, 42; the champion saw up to day 38
     assert second["compared_folds"] == [(start + pd.Timedelta(days=42)).isoformat()], second
     assert registry.alias_version(name, "challenger") == second["version"]
+    # the hyper-parameters were searched on the one fold before the gate's, and the study is in
+    # the challenger's run
+    run_id = registry.client().get_model_version(name, second["version"]).run_id
+    run = registry.client().get_run(run_id)
+    assert run.data.metrics["tuning_folds"] == 1.0
+    assert run.data.metrics["tuning_trials"] == get_settings().ml.cycle.tuning.trials
+    assert run.data.params["tuned"] == "True"
+    artifacts = [a.path for a in registry.client().list_artifacts(run_id, "tuning")]
+    assert artifacts == ["tuning/tuning_trials.csv"]
 
 
 def test_demand_model_trains_and_gates_on_the_shortest_history_allowed(mlflow_store):

@@ -53,6 +53,8 @@ class TrainedCycleModel:
     rows: int
     train_seconds: float
     data_window: tuple[str | None, str | None]
+    cfg: CycleModelSettings  # as trained: the tuned hyper-parameters when tuning ran
+    tuning: Any = None  # fuelopt.ml.tuning.TuningResult, or None
 
 
 def validate_frame(frame: pd.DataFrame, cfg: CycleModelSettings, source: str) -> pd.DataFrame:
@@ -195,7 +197,13 @@ def cross_validate(frame: pd.DataFrame, cfg: CycleModelSettings, seed: int) -> C
 
 
 def train_cycle_model(frame: pd.DataFrame, cfg: CycleModelSettings, seed: int) -> TrainedCycleModel:
-    """Walk-forward validation, then the final model on every row."""
+    """Hyper-parameter search (``cfg.tuning``), walk-forward validation, then the final model on
+    every row."""
+    from fuelopt.ml.tuning import tune_cycle_model, with_params
+
+    tuning = tune_cycle_model(frame, cfg, seed)
+    if tuning is not None:
+        cfg = with_params(cfg, tuning.params)
     cv = cross_validate(frame, cfg, seed)
     started = time.perf_counter()
     booster, meta = fit_xgb(frame, cfg, seed)
@@ -210,7 +218,7 @@ def train_cycle_model(frame: pd.DataFrame, cfg: CycleModelSettings, seed: int) -
             frame[cfg.time_column].max().isoformat(),
         )
     meta["data_window"] = list(window)
-    return TrainedCycleModel(booster, meta, cv, len(frame), seconds, window)
+    return TrainedCycleModel(booster, meta, cv, len(frame), seconds, window, cfg, tuning)
 
 
 def cli_metrics(model: TrainedCycleModel) -> dict[str, Any]:
@@ -232,6 +240,13 @@ def cli_metrics(model: TrainedCycleModel) -> dict[str, Any]:
         "rows": model.rows,
         "folds": len(model.cv.folds),
         "train_seconds": round(model.train_seconds, 3),
+        "tuning": None
+        if model.tuning is None
+        else {
+            "params": model.tuning.params,
+            "trials": len(model.tuning.trials),
+            "folds": model.tuning.folds,
+        },
     }
 
 

@@ -31,6 +31,32 @@ class PhysicsSettings(Section):
     default_rolling_resistance: float = Field(gt=0)
 
 
+class TuningRange(Section):
+    """One hyper-parameter's search range."""
+
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TuningRange:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError("a log range needs low > 0")
+        return self
+
+
+class TuningSettings(Section):
+    """Optuna search of the cycle model on the walk-forward folds before the gate's."""
+
+    enabled: bool
+    trials: int = Field(ge=0, le=500)
+    timeout_seconds: float = Field(gt=0)
+    space: dict[str, TuningRange]
+
+
 class CycleModelSettings(Section):
     """Cycle fuel model: XGBoost hyper-parameters and sanity bounds (litres per cycle)."""
 
@@ -49,6 +75,7 @@ class CycleModelSettings(Section):
     reference_sample_rows: int = Field(gt=0)
     walk_forward: WalkForwardSettings
     physics: PhysicsSettings
+    tuning: TuningSettings
 
 
 class DemandModelSettings(Section):

@@ -101,14 +101,17 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
             {
                 "rows": model.rows,
                 "folds": len(model.cv.folds),
-                "num_boost_round": cfg.num_boost_round,
-                **{f"xgb_{k}": v for k, v in cfg.xgb_params.items()},
+                "num_boost_round": model.cfg.num_boost_round,
+                **{f"xgb_{k}": v for k, v in model.cfg.xgb_params.items()},
+                "tuned": model.tuning is not None,
                 **{f"wf_{k}": v for k, v in cfg.walk_forward.model_dump().items()},
                 "data_window_start": model.data_window[0],
                 "data_window_end": model.data_window[1],
             }
         )
         mlflow.log_metrics(_finite(_cycle_metrics(summary, model.train_seconds)))
+        if model.tuning is not None:
+            _log_tuning(tmpdir, model.tuning)
         table_path = tmpdir / "walk_forward.csv"
         model.cv.table.to_csv(table_path, index=False)
         mlflow.log_artifact(str(table_path))
@@ -171,6 +174,23 @@ def _cycle_metrics(summary: dict, train_seconds: float) -> dict[str, float]:
     return metrics
 
 
+def _log_tuning(tmpdir: Path, tuning) -> None:
+    """The Optuna study in the run: its best MAE and size as metrics, every trial as a CSV."""
+    import mlflow
+
+    mlflow.log_metrics(
+        {
+            "tuning_best_mae_l": tuning.best_mae_l,
+            "tuning_trials": float(len(tuning.trials)),
+            "tuning_folds": float(tuning.folds),
+        }
+    )
+    mlflow.set_tag("tuning_timed_out", str(tuning.timed_out).lower())
+    path = tmpdir / "tuning_trials.csv"
+    tuning.trials.to_csv(path, index=False)
+    mlflow.log_artifact(str(path), artifact_path="tuning")
+
+
 def _cycle_card(model, version: str, run_id: str) -> str:
     from fuelopt.ml import cycle_model as cm
     from fuelopt.ml.reporting import model_card
@@ -191,7 +211,13 @@ def _cycle_card(model, version: str, run_id: str) -> str:
             "purpose": "litres of diesel per haul cycle, used by the fleet optimiser",
             "data_window": " to ".join(str(w) for w in model.data_window),
             "rows": f"{model.rows} cycles",
-            "algorithm": f"XGBoost hist, {cfg.num_boost_round} rounds, native categoricals",
+            "algorithm": f"XGBoost hist, {model.cfg.num_boost_round} rounds, native categoricals"
+            + (
+                f"; hyper-parameters tuned by Optuna ({len(model.tuning.trials)} trials on "
+                f"{model.tuning.folds} earlier folds): {model.tuning.params}"
+                if model.tuning is not None
+                else ""
+            ),
             "features": ", ".join(f"`{f}`" for f in model.meta["model_features"]),
             "validation": f"{len(model.cv.folds)} folds, {cfg.walk_forward.model_dump()}",
             "limitations": (
