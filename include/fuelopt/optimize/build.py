@@ -13,7 +13,9 @@
   queue included), per model where observed, else the route's median over models;
 - litres per cycle: the champion cycle model (else a physics estimate) on one representative
   frame row per truck model x route (route medians, model medians of payload and engine hours);
-- dumps: those on a route; capacity per shift from config.
+- dumps: those on a route; capacity per shift from config;
+- queue (optimize.queue.enabled): per route and model the median historical queue hours within
+  cycle_h (``queue_h``), and the queue model's parameters (docs/contracts.md §4.1).
 """
 
 from __future__ import annotations
@@ -197,6 +199,8 @@ def build_scenario(
     model_route_h = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["cycle_h"].agg(
         ["median", "count"]
     )
+    route_q = cycles.groupby(["shovel_id", "dump_id"])["queue_min"].median() / 60.0
+    model_route_q = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["queue_min"].median()
     by_model = cycles.groupby("truck_model")[["payload_t", "truck_engine_hours"]].median()
     capacity = equipment.groupby("model")["capacity_t"].median()
 
@@ -240,9 +244,13 @@ def build_scenario(
             if (shovel_id, dump_id, model) in model_route_h.index
             else None
         )
-        hours = stats["median"] if stats is not None and stats["count"] >= 3 else np.nan
+        own = stats is not None and stats["count"] >= 3
+        hours = stats["median"] if own else np.nan
+        queue_h = model_route_q.get((shovel_id, dump_id, model), np.nan) / 60.0 if own else np.nan
         if pd.isna(hours):
             hours = route_h.get((shovel_id, dump_id), np.nan)
+        if pd.isna(queue_h):
+            queue_h = route_q.get((shovel_id, dump_id), 0.0)
         if pd.isna(hours) or hours <= 0:
             continue
         route = routes.setdefault(
@@ -251,6 +259,9 @@ def build_scenario(
         )
         route["cycle_h"][model] = round(float(hours), 4)
         route["fuel_l_per_cycle"][model] = round(float(fuel_l), 3)
+        if cfg.queue.enabled:
+            queue = float(queue_h) if pd.notna(queue_h) else 0.0
+            route.setdefault("queue_h", {})[model] = round(min(queue, float(hours)), 4)
 
     # Shovels: targets, loading capacity, accepted models.
     hourly = cycles.assign(hour=cycles["load_start"].dt.floor("h")).groupby(["shovel_id", "hour"])
@@ -272,7 +283,13 @@ def build_scenario(
             }
         )
     dumps = sorted({dump for _, dump in routes})
+    queue = {
+        "load_cv2": cfg.queue.load_cv2,
+        "idle_l_per_h": cfg.physics.idle_lph,
+        "max_trucks_per_shovel": cfg.queue.max_trucks_per_shovel,
+    }
     return {
+        **({"queue": queue} if cfg.queue.enabled else {}),
         "shift_hours": cfg.shift.shift_hours,
         "trucks": trucks,
         "shovels": shovels,

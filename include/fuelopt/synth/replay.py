@@ -195,7 +195,11 @@ def replay(mine: Mine, day: int, shift: str, plan: Any) -> dict[str, Any]:
     factor = (mine.operator_factor[ts_truck, crew] * mine.wear[ts_truck])[ts_a]
     litres = phase_litres(ph, p.specific_consumption_l_per_kwh, factor).sum(-1) * kept
     tonnes = draws.payload[ts_a, k_a] * kept
-    return _summary(rows, np.array(row_list, dtype=int), kept, litres, tonnes, ph.minutes[:, 3])
+    down = {t for t in seqs if draws.down[s_idx * n + pos[t]]}
+    out = _summary(rows, np.array(row_list, dtype=int), kept, litres, tonnes, ph.minutes[:, 3])
+    for row in out["trucks"]:
+        row["down"] = row["truck"] in down
+    return out
 
 
 def _queue(
