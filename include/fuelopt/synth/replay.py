@@ -5,9 +5,10 @@ of the mine's own dispatch. It uses the day's random draws of the history (road 
 breakdowns, payloads, distance jitter, loading and dumping minutes: the same draws, in the same
 order, as :meth:`fuelopt.synth.generate.Mine.simulate_day`), so that plans are compared on common
 random numbers, and the mine's physics (:mod:`fuelopt.synth.physics`). The queue is not drawn: it
-comes from the loading process. Each shovel loads one truck at a time, first come first served; a
-truck arriving while the shovel loads another waits, so the queue grows with the trucks assigned
-to the shovel. A truck runs its plan rows in order (cycles on the first dump, then the next) and
+comes from the loading process. Each shovel loads one truck at a time, first come first served,
+after its own delay before each load (spotting, face clean-up: the history's exponential queue
+draw times ``synth.replay.shovel_delay_min_mean``); a truck arriving while the shovel serves
+another waits, so the queue grows with the trucks assigned to the shovel. A truck runs its plan rows in order (cycles on the first dump, then the next) and
 stops when its planned cycles are done or the next cycle would end after the shift; a truck the
 mine has down that shift runs nothing.
 
