@@ -8,9 +8,10 @@ random numbers, and the mine's physics (:mod:`fuelopt.synth.physics`). The queue
 comes from the loading process. Each shovel loads one truck at a time, first come first served,
 after its own delay before each load (spotting, face clean-up: the history's exponential queue
 draw times ``synth.replay.shovel_delay_min_mean``); a truck arriving while the shovel serves
-another waits, so the queue grows with the trucks assigned to the shovel. A truck runs its plan rows in order (cycles on the first dump, then the next) and
-stops when its planned cycles are done or the next cycle would end after the shift; a truck the
-mine has down that shift runs nothing.
+another waits, so the queue grows with the trucks assigned to the shovel. A truck runs its plan
+rows in order (cycles on the first dump, then the next) and stops when its planned cycles are
+done or the next cycle would end after the shift; a truck the mine has down that shift runs
+nothing.
 
 Scenario (``fuelopt synth scenario``): the mine's clean history of the lookback window, shaped as
 the warehouse rows :func:`fuelopt.optimize.build.read_inputs` returns, goes through the same
