@@ -11,9 +11,12 @@
 - routes: (shovel, dump) pairs with enough recent cycles; cycle hours per model = median time
   from a cycle's load start to the same truck's next load start (the full cycle, return and
   queue included), per model where observed, else the route's median over models;
-- litres per cycle: the champion cycle model (else a physics estimate) on one representative
-  frame row per truck model x route (route medians, model medians of payload and engine hours);
-- dumps: those on a route; capacity per shift from config.
+- litres per cycle: the champion cycle model (else a physics estimate) on representative frame
+  rows per truck model x route (route medians, model medians of payload and engine hours), one
+  per road condition seen on the route, averaged with the conditions' shares of its cycles;
+- dumps: those on a route; capacity per shift from config;
+- queue (optimize.queue.enabled): per route and model the median historical queue hours within
+  cycle_h (``queue_h``), and the queue model's parameters (docs/contracts.md §4.1).
 """
 
 from __future__ import annotations
@@ -190,13 +193,18 @@ def build_scenario(
     planned = set(targets["shovel_id"])
     route_keys = [k for k in route_keys if k[0] in planned]
     profile = cycles.groupby(["shovel_id", "dump_id"])[ROUTE_NUMERIC].median()
-    road = cycles.groupby(["shovel_id", "dump_id"])["road_condition"].agg(
-        lambda s: s.mode().iat[0] if not s.mode().empty else "fair"
+    road = (
+        cycles.assign(road_condition=cycles["road_condition"].fillna("fair"))
+        .groupby(["shovel_id", "dump_id"])["road_condition"]
+        .value_counts(normalize=True)
+        .sort_index()
     )
     route_h = cycles.groupby(["shovel_id", "dump_id"])["cycle_h"].median()
     model_route_h = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["cycle_h"].agg(
         ["median", "count"]
     )
+    route_q = cycles.groupby(["shovel_id", "dump_id"])["queue_min"].median() / 60.0
+    model_route_q = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["queue_min"].median()
     by_model = cycles.groupby("truck_model")[["payload_t", "truck_engine_hours"]].median()
     capacity = equipment.groupby("model")["capacity_t"].median()
 
@@ -208,28 +216,33 @@ def build_scenario(
             if pd.isna(rep_payload):
                 rep_payload = float(capacity.get(model))
             engine_h = by_model["truck_engine_hours"].get(model, np.nan)
-            rows.append(
-                {
-                    "cycle_id": f"plan-{shovel_id}-{dump_id}-{model}",
-                    "truck_id": next(t["id"] for t in trucks if t["model"] == model),
-                    "shovel_id": shovel_id,
-                    "dump_id": dump_id,
-                    "load_start": shift.start,
-                    "dump_end": shift.start,
-                    "payload_t": float(rep_payload),
-                    **row,
-                    "road_condition": road.loc[(shovel_id, dump_id)],
-                    "truck_model": model,
-                    "truck_engine_hours": float(engine_h) if pd.notna(engine_h) else np.nan,
-                    "capacity_t": float(capacity.get(model, rep_payload)),
-                }
-            )
-            keys.append((shovel_id, dump_id, model))
+            for condition, share in road.loc[(shovel_id, dump_id)].items():
+                rows.append(
+                    {
+                        "cycle_id": f"plan-{shovel_id}-{dump_id}-{model}-{condition}",
+                        "truck_id": next(t["id"] for t in trucks if t["model"] == model),
+                        "shovel_id": shovel_id,
+                        "dump_id": dump_id,
+                        "load_start": shift.start,
+                        "dump_end": shift.start,
+                        "payload_t": float(rep_payload),
+                        **row,
+                        "road_condition": condition,
+                        "truck_model": model,
+                        "truck_engine_hours": float(engine_h) if pd.notna(engine_h) else np.nan,
+                        "capacity_t": float(capacity.get(model, rep_payload)),
+                    }
+                )
+                keys.append((shovel_id, dump_id, model, float(share)))
     frame = pd.DataFrame(rows)
-    litres = predictor.predict(frame, cfg.physics) if rows else np.array([])
+    predicted = predictor.predict(frame, cfg.physics) if rows else np.array([])
+    expected: dict[tuple[str, str, str], float] = {}
+    for (shovel_id, dump_id, model, share), fuel_l in zip(keys, predicted, strict=True):
+        key = (shovel_id, dump_id, model)
+        expected[key] = expected.get(key, 0.0) + share * float(fuel_l)
 
     routes: dict[tuple[str, str], dict[str, Any]] = {}
-    for (shovel_id, dump_id, model), fuel_l in zip(keys, litres, strict=True):
+    for (shovel_id, dump_id, model), fuel_l in expected.items():
         if not np.isfinite(fuel_l) or fuel_l <= 0:
             log.warning(
                 "no usable litres for %s on %s->%s: model excluded", model, shovel_id, dump_id
@@ -240,9 +253,13 @@ def build_scenario(
             if (shovel_id, dump_id, model) in model_route_h.index
             else None
         )
-        hours = stats["median"] if stats is not None and stats["count"] >= 3 else np.nan
+        own = stats is not None and stats["count"] >= 3
+        hours = stats["median"] if own else np.nan
+        queue_h = model_route_q.get((shovel_id, dump_id, model), np.nan) / 60.0 if own else np.nan
         if pd.isna(hours):
             hours = route_h.get((shovel_id, dump_id), np.nan)
+        if pd.isna(queue_h):
+            queue_h = route_q.get((shovel_id, dump_id), 0.0)
         if pd.isna(hours) or hours <= 0:
             continue
         route = routes.setdefault(
@@ -251,6 +268,9 @@ def build_scenario(
         )
         route["cycle_h"][model] = round(float(hours), 4)
         route["fuel_l_per_cycle"][model] = round(float(fuel_l), 3)
+        if cfg.queue.enabled:
+            queue = float(queue_h) if pd.notna(queue_h) else 0.0
+            route.setdefault("queue_h", {})[model] = round(min(queue, float(hours)), 4)
 
     # Shovels: targets, loading capacity, accepted models.
     hourly = cycles.assign(hour=cycles["load_start"].dt.floor("h")).groupby(["shovel_id", "hour"])
@@ -272,7 +292,13 @@ def build_scenario(
             }
         )
     dumps = sorted({dump for _, dump in routes})
+    queue = {
+        "load_cv2": cfg.queue.load_cv2,
+        "idle_l_per_h": cfg.physics.idle_lph,
+        "max_trucks_per_shovel": cfg.queue.max_trucks_per_shovel,
+    }
     return {
+        **({"queue": queue} if cfg.queue.enabled else {}),
         "shift_hours": cfg.shift.shift_hours,
         "trucks": trucks,
         "shovels": shovels,

@@ -5,6 +5,12 @@ route r (a (shovel, dump) pair its model may use). Constraints: one shovel per t
 ``sum_r(s) n[t,r] x cycle_h <= available_h x y[t,s]`` (hours, and no cycles where the truck is
 not); shovel tonnes >= target; shovel loads <= max_loads_per_h x shift_hours; dump tonnes <=
 capacity. Objective: total litres.
+
+With the scenario's optional ``queue`` model (fuelopt.optimize.queueing) the queue a plan causes
+is priced: ``u[s,k]`` binary, at least k trucks at shovel s (``sum_k u[s,k] = sum_t y[t,s]``,
+``u[s,k] >= u[s,k+1]``, at most ``max_trucks_per_shovel``); ``w[t,s] >= sum_r n[t,r] x
+extra_h(r, k) - M (1 - u[s,k])`` is the truck's queue hours beyond the history's, added to its
+hours; the objective adds ``idle_l_per_h x w``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 
 import pulp
 
+from fuelopt.optimize import queueing
 from fuelopt.optimize.scenario import Scenario
 from fuelopt.optimize.settings import SolverSettings
 
@@ -86,6 +93,7 @@ def build(
                 n[ti, ri] = pulp.LpVariable(f"n_{ti}_{ri}", 0, ub, cat_int)
             hours[ti, si] = [(n[ti, ri], r.cycle_h[truck.model]) for ri, r in routes]
 
+    queue_w = _queue_terms(scenario, prob, y, n, cat_bin) if scenario.queue else {}
     shortfall = {}
     if target_slack:
         for s in scenario.shovels:
@@ -95,7 +103,7 @@ def build(
         prob += pulp.lpSum(
             scenario.routes[ri].fuel_l_per_cycle[scenario.trucks[ti].model] * v
             for (ti, ri), v in n.items()
-        )
+        ) + pulp.lpSum(scenario.queue.idle_l_per_h * w for w in queue_w.values())
 
     for ti in range(len(scenario.trucks)):
         ys = [v for (t, _), v in y.items() if t == ti]
@@ -103,7 +111,8 @@ def build(
             prob += pulp.lpSum(ys) <= 1, f"one_shovel_{ti}"
     for (ti, si), terms in hours.items():
         prob += (
-            pulp.lpSum(c * v for v, c in terms) <= scenario.trucks[ti].available_h * y[ti, si],
+            pulp.lpSum(c * v for v, c in terms) + queue_w.get((ti, si), 0)
+            <= scenario.trucks[ti].available_h * y[ti, si],
             f"hours_{ti}_{si}",
         )
     for si, shovel in enumerate(scenario.shovels):
@@ -126,6 +135,46 @@ def build(
                 f"dump_{di}",
             )
     return Model(prob, n, shortfall, y)
+
+
+def _queue_terms(
+    scenario: Scenario,
+    prob: pulp.LpProblem,
+    y: dict[tuple[int, int], pulp.LpVariable],
+    n: dict[tuple[int, int], pulp.LpVariable],
+    cat_bin: str,
+) -> dict[tuple[int, int], pulp.LpVariable]:
+    """Queue hours beyond the history's per (truck, shovel): the module doc's u and w."""
+    waits = queueing.shovel_waits(scenario)
+    cap = scenario.queue.max_trucks_per_shovel
+    w: dict[tuple[int, int], pulp.LpVariable] = {}
+    for si, shovel in enumerate(scenario.shovels):
+        here = [ti for (ti, s) in y if s == si]
+        if not here:
+            continue
+        top = min(cap, len(here))
+        u = [pulp.LpVariable(f"u_{si}_{k}", 0, 1, cat_bin) for k in range(1, top + 1)]
+        prob += pulp.lpSum(y[ti, si] for ti in here) == pulp.lpSum(u), f"trucks_at_{si}"
+        for k in range(1, top):
+            prob += u[k - 1] >= u[k], f"order_{si}_{k}"
+        for ti in here:
+            model = scenario.trucks[ti].model
+            on = [
+                (ri, v)
+                for (t, ri), v in n.items()
+                if t == ti and scenario.routes[ri].shovel == shovel.id
+            ]
+            w[ti, si] = pulp.LpVariable(f"w_{ti}_{si}", 0)
+            for k in range(1, top + 1):
+                per = [(queueing.extra_h(scenario, waits, ri, model, k), ri, v) for ri, v in on]
+                if not any(e > 0 for e, _, _ in per):
+                    continue
+                big = sum(e * v.upBound for e, _, v in per)
+                prob += (
+                    w[ti, si] >= pulp.lpSum(e * v for e, _, v in per) - big * (1 - u[k - 1]),
+                    f"queue_{ti}_{si}_{k}",
+                )
+    return w
 
 
 def _solver(settings: SolverSettings, time_limit: float, log_path: Path | None):
@@ -202,7 +251,7 @@ def solve_model(
     solution.shortfall_t = {
         s: float(v.value() or 0.0) for s, v in model.shortfall.items() if (v.value() or 0) > 1e-6
     }
-    solution.objective = litres(scenario, solution.cycles)
+    solution.objective = total_litres(scenario, solution.cycles)
     if settings.name == "highs" and getattr(model.prob, "solverModel", None) is not None:
         info = model.prob.solverModel.getInfo()
         solution.bound = float(info.mip_dual_bound) if info.mip_node_count >= 0 else None
@@ -229,6 +278,11 @@ def litres(scenario: Scenario, cycles: dict[tuple[int, int], int]) -> float:
     )
 
 
+def total_litres(scenario: Scenario, cycles: dict[tuple[int, int], int]) -> float:
+    """Litres with the predicted extra queue's idle litres (the MILP's objective)."""
+    return litres(scenario, cycles) + queueing.predicted(scenario, cycles)["extra_fuel_l"]
+
+
 def solve(
     scenario: Scenario,
     settings: SolverSettings,
@@ -245,13 +299,18 @@ def solve(
     candidates = [("greedy", start)] if start else []
     solution = solve_model(scenario, build(scenario), settings, limit)
     for name, cycles in candidates:
-        if solution.status == "infeasible" or litres(scenario, cycles) < solution.objective - 1e-9:
+        if scenario.queue and not queueing.fits(scenario, cycles):
+            continue
+        better = solution.status == "infeasible" or (
+            total_litres(scenario, cycles) < solution.objective - 1e-9
+        )
+        if better:
             log.info("the %s plan beats the solver's incumbent: kept", name)
             if solution.status == "infeasible":
                 solution.status = "feasible"
                 solution.bound = None
             solution.cycles = dict(cycles)
-            solution.objective = litres(scenario, cycles)
+            solution.objective = total_litres(scenario, cycles)
             solution.incumbent = name
     solution.solve_seconds = time.perf_counter() - began
     if solution.status != "infeasible":

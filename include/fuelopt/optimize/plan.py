@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fuelopt.optimize import diagnose, greedy, milp
+from fuelopt.optimize import diagnose, greedy, milp, queueing
 from fuelopt.optimize.scenario import Scenario
 from fuelopt.optimize.settings import SolverSettings
 from fuelopt.optimize.validate import check_plan
@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 
 
 def assignments(scenario: Scenario, cycles: dict[tuple[int, int], int]) -> list[dict[str, Any]]:
-    """Plan rows (truck, shovel, dump, cycles, litres, hours) in scenario order."""
+    """Plan rows (truck, shovel, dump, cycles, litres, hours; predicted queue minutes with a
+    queue model) in scenario order."""
+    queue = queueing.predicted(scenario, cycles)["queue_min"] if scenario.queue else {}
     rows = []
     for (ti, ri), n in sorted(cycles.items()):
         if n <= 0:
@@ -36,9 +38,21 @@ def assignments(scenario: Scenario, cycles: dict[tuple[int, int], int]) -> list[
                 "fuel_l": n * route.fuel_l_per_cycle[truck.model],
                 "hours": round(n * route.cycle_h[truck.model], 6),
                 "tonnes": n * truck.payload_t,
+                **({"queue_min": round(queue[ti, ri], 3)} if scenario.queue else {}),
             }
         )
     return rows
+
+
+def queue_figures(scenario: Scenario, cycles: dict[tuple[int, int], int], litres: float) -> dict:
+    """Predicted queue minutes and litres with the extra queue (empty without a queue model)."""
+    if not scenario.queue:
+        return {}
+    pred = queueing.predicted(scenario, cycles)
+    return {
+        "queue_min": round(sum(pred["queue_min"].values()), 3),
+        "predicted_fuel_l": round(litres + pred["extra_fuel_l"], 6),
+    }
 
 
 def _litres(rows: list[dict[str, Any]]) -> float:
@@ -59,6 +73,7 @@ def baseline(scenario: Scenario, tol: float) -> dict[str, Any]:
     return {
         "fuel_l": _litres(rows),
         "tonnes": _tonnes(rows),
+        **queue_figures(scenario, cycles, _litres(rows)),
         "reaches_targets": not short,
         "shortfall_t": {k: round(v, 3) for k, v in short.items()},
         "assignments": rows,
@@ -127,6 +142,7 @@ def optimize(
         used = {r["truck"] for r in rows}
         plan["idle_trucks"] = [t.id for t in scenario.trucks if t.id not in used]
         plan["tonnes"] = tonnes
+        plan.update(queue_figures(scenario, solution.cycles, plan["objective_fuel_l"]))
     plan["solver"] = {
         "name": settings.name,
         "status": solution.solver_status,

@@ -42,10 +42,20 @@ class Route:
     dump: str
     cycle_h: dict[str, float]
     fuel_l_per_cycle: dict[str, float]
+    queue_h: dict[str, float] = field(default_factory=dict)  # optional: queue within cycle_h
 
     def usable_by(self, model: str) -> bool:
         """A model missing from either dict cannot use the route (docs/contracts.md §4)."""
         return model in self.cycle_h and model in self.fuel_l_per_cycle
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Optional queue model (docs/contracts.md §4.1): fuelopt.optimize.queueing."""
+
+    load_cv2: float
+    idle_l_per_h: float
+    max_trucks_per_shovel: int
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class Scenario:
     dumps: tuple[Dump, ...]
     routes: tuple[Route, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+    queue: Queue | None = None
 
     def shovel(self, shovel_id: str) -> Shovel:
         return next(s for s in self.shovels if s.id == shovel_id)
@@ -80,7 +91,10 @@ class Scenario:
             "trucks": [t.__dict__ for t in self.trucks],
             "shovels": [{**s.__dict__, "truck_models": list(s.truck_models)} for s in self.shovels],
             "dumps": [d.__dict__ for d in self.dumps],
-            "routes": [r.__dict__ for r in self.routes],
+            "routes": [
+                {k: v for k, v in r.__dict__.items() if k != "queue_h" or v} for r in self.routes
+            ],
+            **({"queue": self.queue.__dict__} if self.queue else {}),
             **self.extra,
         }
 
@@ -207,6 +221,7 @@ def parse_scenario(data: Any) -> Scenario:
                 dump=dump,
                 cycle_h=_model_dict(r, "cycle_h", where),
                 fuel_l_per_cycle=_model_dict(r, "fuel_l_per_cycle", where),
+                queue_h=_model_dict(r, "queue_h", where) if "queue_h" in r else {},
             )
         )
 
@@ -216,9 +231,25 @@ def parse_scenario(data: Any) -> Scenario:
             raise BadInput(
                 f"trucks (model {m}): model missing from every route's cycle_h/fuel_l_per_cycle"
             )
-    known = {"shift_hours", "trucks", "shovels", "dumps", "routes"}
+    known = {"shift_hours", "trucks", "shovels", "dumps", "routes", "queue"}
     extra = {k: v for k, v in data.items() if k not in known}
-    return Scenario(shift_hours, tuple(trucks), tuple(shovels), tuple(dumps), tuple(routes), extra)
+    queue = _queue(data["queue"]) if "queue" in data else None
+    return Scenario(
+        shift_hours, tuple(trucks), tuple(shovels), tuple(dumps), tuple(routes), extra, queue
+    )
+
+
+def _queue(value: Any) -> Queue:
+    if not isinstance(value, dict):
+        raise BadInput("queue: must be an object")
+    cap = value.get("max_trucks_per_shovel")
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise BadInput(f"queue: field 'max_trucks_per_shovel' must be an integer >= 1, got {cap!r}")
+    return Queue(
+        load_cv2=_number(value, "load_cv2", "queue"),
+        idle_l_per_h=_number(value, "idle_l_per_h", "queue"),
+        max_trucks_per_shovel=cap,
+    )
 
 
 def load_scenario(path: Path | str) -> Scenario:

@@ -71,6 +71,17 @@ class PhysicsFuelSettings(Section):
     empty_mass_ratio: float = Field(gt=0)
 
 
+class QueueSettings(Section):
+    """Queue-aware assignment (fuelopt.optimize.queueing): the scenario's optional ``queue``."""
+
+    # The DAG's scenario carries the queue model (route queue_h and the queue object).
+    enabled: bool
+    # Squared coefficient of variation of a shovel's time per load (0: constant, 1: exponential).
+    load_cv2: float = Field(ge=0, le=2)
+    # The MILP puts at most this many trucks at one shovel (keeps the queue terms few).
+    max_trucks_per_shovel: int = Field(ge=1, le=100)
+
+
 class BenchSettings(Section):
     """bench/milp_scaling.py: generated scenario grid."""
 
@@ -81,11 +92,33 @@ class BenchSettings(Section):
     target_utilisation: float = Field(gt=0, le=1)
 
 
+class BenchMine(Section):
+    """One synthetic mine of bench/plan_realised.py."""
+
+    seed: int = Field(ge=0)
+    trucks: int = Field(ge=1, le=899)
+    shovels: int = Field(ge=1)
+    dumps: int = Field(ge=1)
+    fleet_mix: dict[str, float]
+
+
+class PlanRealisedSettings(Section):
+    """bench/plan_realised.py: plans replayed in synthetic mines."""
+
+    mines: list[BenchMine] = Field(min_length=1)
+    shifts_per_mine: int = Field(ge=1)
+    quick_shifts_per_mine: int = Field(ge=1)
+    # Litres per cycle of the scenarios: physics (the DAG's fallback) | mine (oracle physics).
+    fuel: Literal["physics", "mine"]
+
+
 class OptimizeSettings(Section):
     solver: SolverSettings
     shift: ShiftSettings
     scenario: ScenarioBuildSettings
     physics: PhysicsFuelSettings
+    queue: QueueSettings
     bench: BenchSettings
+    plan_realised: PlanRealisedSettings
     # Sub-folder of paths.artifacts_dir for plans, reports and charts.
     artifacts_subdir: str

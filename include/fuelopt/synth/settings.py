@@ -109,6 +109,13 @@ class SourceDbSettings(Section):
     operations_schema: SqlName
 
 
+class ReplaySettings(Section):
+    """`fuelopt synth replay`: queue of a plan run in the mine (fuelopt.synth.replay)."""
+
+    shovel_delay_min_mean: float = Field(ge=0)
+    history_tolerance_frac: float = Field(gt=0, lt=0.5)
+
+
 class SynthSettings(Section):
     """Default mine size, start date, rates and noise of the synthetic mine."""
 
@@ -127,6 +134,7 @@ class SynthSettings(Section):
     defects: DefectSettings
     scenarios: ScenarioSettings
     sources: SourceDbSettings
+    replay: ReplaySettings
 
     @model_validator(mode="after")
     def _known_models(self) -> SynthSettings:
