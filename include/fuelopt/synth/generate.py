@@ -190,48 +190,32 @@ class Mine:
         spec, cfg = self.spec, self.cfg
         p, ops = cfg.physics, cfg.operations
         rng = rng_for(spec, STREAM_OPS, day)
+        draws = day_draws(self, day, rng)
         day0_s = self.t0 + day * 86_400 + ops.shift_start_hour * 3600
         shift_date = spec.start + timedelta(days=day)
         active = np.flatnonzero((self.first_day <= day) & (day < self.last_day))
-        n, S, D, K = len(active), spec.shovels, spec.dumps, MAX_CYCLES_PER_SHIFT
+        n, S, K = len(active), spec.shovels, MAX_CYCLES_PER_SHIFT
         ts_truck = np.tile(active, 2)  # truck-shifts: all day shifts, then all night shifts
         ts_shift = np.repeat([0, 1], n)
         shift_start_min = ts_shift * SHIFT_MIN
 
         degraded = spec.scenario_active("road_degradation", day)
-        probs = (
-            cfg.scenarios.road_degradation_condition_probs if degraded else p.road_condition_probs
-        )
-        cond = rng.choice(3, size=(S, D), p=[probs[c] for c in ROAD_CONDITIONS])
+        cond = draws.road
         rr_table = np.array([p.rolling_resistance[c] for c in ROAD_CONDITIONS])
         rr = rr_table[cond] + (cfg.scenarios.road_degradation_rr_add if degraded else 0.0)
 
         shovel = (np.tile(np.arange(n), 2) + 2 * day + ts_shift) % S
-        dump = rng.integers(D, size=2 * n)
-        down = rng.random(2 * n) < ops.down_shift_prob
+        dump, down = draws.dump, draws.down
         crew = (2 * day + ts_shift) % p.operators_per_truck
         factor = self.operator_factor[ts_truck, crew] * self.wear[ts_truck]
         trucks_at = np.zeros((2, S))
         np.add.at(trucks_at, (ts_shift, shovel), 1.0)
         crowd = trucks_at[ts_shift, shovel] / max(n / S, 1.0)
 
-        rated = self.rated_payload[ts_truck][:, None]
-        pay_mean = rated * p.payload_mean_frac
-        if spec.scenario_active("payload_shift", day):
-            pay_mean = pay_mean * (1.0 + cfg.scenarios.payload_shift_frac)
-        payload = np.clip(
-            rng.normal(pay_mean, rated * p.payload_sd_frac, size=(2 * n, K)),
-            0.5 * rated,
-            1.4 * rated,
-        ).round(1)
-        jit_l = 1.0 + rng.normal(0.0, p.distance_jitter_frac, size=(2 * n, K))
-        jit_e = 1.0 + rng.normal(0.0, p.distance_jitter_frac, size=(2 * n, K))
-        loaded_km = (self.loaded_km[shovel, dump][:, None] * jit_l).round(3)
-        empty_km = (self.empty_km[shovel, dump][:, None] * jit_e).round(3)
-        queue = rng.exponential(p.queue_min_mean * crowd[:, None], size=(2 * n, K)).round(2)
-        load = np.clip(rng.normal(p.load_min_mean, p.load_min_sd, size=(2 * n, K)), 1.0, None)
-        load = load * payload / rated
-        dump_min = p.dump_min_mean * rng.uniform(0.85, 1.15, size=(2 * n, K))
+        payload, load, dump_min = draws.payload, draws.load, draws.dump_min
+        loaded_km = (self.loaded_km[shovel, dump][:, None] * draws.jit_l).round(3)
+        empty_km = (self.empty_km[shovel, dump][:, None] * draws.jit_e).round(3)
+        queue = (p.queue_min_mean * crowd[:, None] * draws.delay).round(2)
         noise = rng.normal(0.0, cfg.noise.cycle_fuel_sd_frac, size=(2 * n, K))
         station = rng.integers(len(self.station_ids), size=2 * n)
         refuel_before_end = rng.uniform(2.0, 15.0, size=2 * n)
@@ -496,3 +480,47 @@ def iter_telemetry(
         frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         cols = COLUMNS["truck_telemetry"] + (["ingested_at", "defect"] if with_ingested_at else [])
         yield frame[cols]
+
+
+@dataclass(frozen=True)
+class DayDraws:
+    """The random draws of one day that do not depend on the dispatch (truck-shift rows)."""
+
+    road: np.ndarray  # (S, D) condition index
+    dump: np.ndarray  # the mine's own dump per truck-shift
+    down: np.ndarray
+    payload: np.ndarray  # (2n, K)
+    jit_l: np.ndarray
+    jit_e: np.ndarray
+    delay: np.ndarray  # standard exponential: the history's queue and a replay's shovel delay
+    load: np.ndarray
+    dump_min: np.ndarray
+
+
+def day_draws(mine: Mine, day: int, rng: np.random.Generator) -> DayDraws:
+    """The first draws of day ``day`` from its generator ``rng_for(spec, STREAM_OPS, day)``:
+    :meth:`Mine.simulate_day` continues from them and a replay reuses them (common random
+    numbers: a plan is judged on the day the history had)."""
+    spec, cfg = mine.spec, mine.cfg
+    p, ops = cfg.physics, cfg.operations
+    active = np.flatnonzero((mine.first_day <= day) & (day < mine.last_day))
+    n, S, D, K = len(active), spec.shovels, spec.dumps, MAX_CYCLES_PER_SHIFT
+    degraded = spec.scenario_active("road_degradation", day)
+    probs = cfg.scenarios.road_degradation_condition_probs if degraded else p.road_condition_probs
+    road = rng.choice(3, size=(S, D), p=[probs[c] for c in ROAD_CONDITIONS])
+    dump = rng.integers(D, size=2 * n)
+    down = rng.random(2 * n) < ops.down_shift_prob
+    rated = mine.rated_payload[np.tile(active, 2)][:, None]
+    pay_mean = rated * p.payload_mean_frac
+    if spec.scenario_active("payload_shift", day):
+        pay_mean = pay_mean * (1.0 + cfg.scenarios.payload_shift_frac)
+    payload = np.clip(
+        rng.normal(pay_mean, rated * p.payload_sd_frac, size=(2 * n, K)), 0.5 * rated, 1.4 * rated
+    ).round(1)
+    jit_l = 1.0 + rng.normal(0.0, p.distance_jitter_frac, size=(2 * n, K))
+    jit_e = 1.0 + rng.normal(0.0, p.distance_jitter_frac, size=(2 * n, K))
+    delay = rng.exponential(1.0, size=(2 * n, K))
+    load = np.clip(rng.normal(p.load_min_mean, p.load_min_sd, size=(2 * n, K)), 1.0, None)
+    load = load * payload / rated
+    dump_min = p.dump_min_mean * rng.uniform(0.85, 1.15, size=(2 * n, K))
+    return DayDraws(road, dump, down, payload, jit_l, jit_e, delay, load, dump_min)

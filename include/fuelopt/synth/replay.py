@@ -2,8 +2,9 @@
 
 Replay (``fuelopt synth replay``) runs one shift of the mine with the plan's assignments instead
 of the mine's own dispatch. It uses the day's random draws of the history (road conditions,
-breakdowns, payloads, distance jitter, loading and dumping minutes: the same draws, in the same
-order, as :meth:`fuelopt.synth.generate.Mine.simulate_day`), so that plans are compared on common
+breakdowns, payloads, distance jitter, loading and dumping minutes:
+:func:`fuelopt.synth.generate.day_draws`, which :meth:`~fuelopt.synth.generate.Mine.simulate_day`
+draws first), so that plans are compared on common
 random numbers, and the mine's physics (:mod:`fuelopt.synth.physics`). The queue is not drawn: it
 comes from the loading process. Each shovel loads one truck at a time, first come first served,
 after its own delay before each load (spotting, face clean-up: the history's exponential queue
@@ -21,7 +22,6 @@ the warehouse rows :func:`fuelopt.optimize.build.read_inputs` returns, goes thro
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,54 +38,12 @@ from fuelopt.synth.generate import (
     SHIFTS,
     STREAM_OPS,
     Mine,
+    day_draws,
     rng_for,
 )
 from fuelopt.synth.physics import cycle_phases, phase_litres
 from fuelopt.synth.settings import ROAD_CONDITIONS
 from fuelopt.synth.truck_models import TRUCK_MODELS
-
-
-@dataclass(frozen=True)
-class DayDraws:
-    """The random draws of one day that do not depend on the dispatch (truck-shift rows)."""
-
-    road: np.ndarray  # (S, D) condition index
-    dump: np.ndarray  # the mine's own dump per truck-shift
-    down: np.ndarray
-    payload: np.ndarray  # (2n, K)
-    jit_l: np.ndarray
-    jit_e: np.ndarray
-    delay: np.ndarray  # standard exponential: the shovel's delay before each load, in units
-    load: np.ndarray
-    dump_min: np.ndarray
-
-
-def day_draws(mine: Mine, day: int) -> DayDraws:
-    """The draws of ``simulate_day(day)``, in its order (same generator, same shapes)."""
-    spec, cfg = mine.spec, mine.cfg
-    p, ops = cfg.physics, cfg.operations
-    rng = rng_for(spec, STREAM_OPS, day)
-    active = np.flatnonzero((mine.first_day <= day) & (day < mine.last_day))
-    n, S, D, K = len(active), spec.shovels, spec.dumps, MAX_CYCLES_PER_SHIFT
-    degraded = spec.scenario_active("road_degradation", day)
-    probs = cfg.scenarios.road_degradation_condition_probs if degraded else p.road_condition_probs
-    road = rng.choice(3, size=(S, D), p=[probs[c] for c in ROAD_CONDITIONS])
-    dump = rng.integers(D, size=2 * n)
-    down = rng.random(2 * n) < ops.down_shift_prob
-    rated = mine.rated_payload[np.tile(active, 2)][:, None]
-    pay_mean = rated * p.payload_mean_frac
-    if spec.scenario_active("payload_shift", day):
-        pay_mean = pay_mean * (1.0 + cfg.scenarios.payload_shift_frac)
-    payload = np.clip(
-        rng.normal(pay_mean, rated * p.payload_sd_frac, size=(2 * n, K)), 0.5 * rated, 1.4 * rated
-    ).round(1)
-    jit_l = 1.0 + rng.normal(0.0, p.distance_jitter_frac, size=(2 * n, K))
-    jit_e = 1.0 + rng.normal(0.0, p.distance_jitter_frac, size=(2 * n, K))
-    delay = rng.exponential(1.0, size=(2 * n, K))  # the history draws its queue from these
-    load = np.clip(rng.normal(p.load_min_mean, p.load_min_sd, size=(2 * n, K)), 1.0, None)
-    load = load * payload / rated
-    dump_min = p.dump_min_mean * rng.uniform(0.85, 1.15, size=(2 * n, K))
-    return DayDraws(road, dump, down, payload, jit_l, jit_e, delay, load, dump_min)
 
 
 def day_index(mine: Mine, shift_date: date) -> int:
@@ -108,7 +66,7 @@ def own_dispatch(mine: Mine, day: int, shift: str) -> dict[str, Any]:
     s = SHIFTS.index(shift)
     active = np.flatnonzero((mine.first_day <= day) & (day < mine.last_day))
     n = len(active)
-    draws = day_draws(mine, day)
+    draws = day_draws(mine, day, rng_for(mine.spec, STREAM_OPS, day))
     shovel = (np.arange(n) + 2 * day + s) % mine.spec.shovels
     rows = [
         {
@@ -149,7 +107,7 @@ def replay(mine: Mine, day: int, shift: str, plan: Any) -> dict[str, Any]:
     rows = _plan_rows(plan)
     cfg, p = mine.cfg, mine.cfg.physics
     s_idx = SHIFTS.index(shift)
-    draws = day_draws(mine, day)
+    draws = day_draws(mine, day, rng_for(mine.spec, STREAM_OPS, day))
     active = np.flatnonzero((mine.first_day <= day) & (day < mine.last_day))
     n, K = len(active), MAX_CYCLES_PER_SHIFT
     pos = {str(mine.truck_ids[t]): i for i, t in enumerate(active)}
