@@ -50,40 +50,56 @@ def _no_queue(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_shift(mine: Mine, day: int, shift: str, fuel: str) -> dict[str, Any]:
-    """Scenario, plans and replays of one shift; the row's figures."""
+    """Scenario, plans and replays of one shift; the row's figures. ``milp`` is the MILP as
+    configured (``optimize.queue.enabled``), ``milp_queue`` / ``milp_plain`` with and without the
+    queue model; an infeasible plan has no replay (None)."""
     cfg = get_settings().optimize
-    doc = shift_scenario(mine, mine.spec.start + timedelta(days=day), shift, cfg, fuel)
-    plan = optimize(parse_scenario(doc), cfg.solver)
-    plain = optimize(parse_scenario(_no_queue(doc)), cfg.solver)
-    greedy_plan = {"assignments": plan["baseline"]["assignments"]}
+    queued = cfg.model_copy(update={"queue": cfg.queue.model_copy(update={"enabled": True})})
+    doc = shift_scenario(mine, mine.spec.start + timedelta(days=day), shift, queued, fuel)
+    plans = {
+        "milp_queue": optimize(parse_scenario(doc), cfg.solver),
+        "milp_plain": optimize(parse_scenario(_no_queue(doc)), cfg.solver),
+    }
+    plans["milp"] = plans["milp_queue" if cfg.queue.enabled else "milp_plain"]
+    greedy_plan = {"assignments": plans["milp_plain"]["baseline"]["assignments"]}
     runs = {
         "dispatch": replay(mine, day, shift, own_dispatch(mine, day, shift)),
         "greedy": replay(mine, day, shift, greedy_plan),
-        "milp": replay(mine, day, shift, plan),
-        "milp_no_queue": replay(mine, day, shift, plain),
+        **{
+            k: None if p["status"] == "infeasible" else replay(mine, day, shift, p)
+            for k, p in plans.items()
+        },
     }
-    target = sum(s["target_t"] for s in doc["shovels"])
-    pred_greedy = plan["baseline"].get("predicted_fuel_l", plan["baseline"]["fuel_l"])
-    pred_milp = plan.get("predicted_fuel_l", plan["objective_fuel_l"])
+    baseline = plans["milp"]["baseline"]
+    pred_greedy = baseline.get("predicted_fuel_l", baseline["fuel_l"])
+    pred_milp = plans["milp"].get("predicted_fuel_l", plans["milp"]["objective_fuel_l"])
+    done = {k: v for k, v in runs.items() if v is not None}
     return {
-        "status": plan["status"],
-        "lpt": {k: _per_t(v) for k, v in runs.items()},
-        "tonnes": {k: v["tonnes"] for k, v in runs.items()},
-        "queue_min_per_cycle": {k: v["queue_min"] / max(v["cycles"], 1) for k, v in runs.items()},
-        "target_t": target,
-        "predicted_saving_vs_greedy_pct": (1.0 - pred_milp / pred_greedy) * 100.0,
+        "status": {k: p["status"] for k, p in plans.items()},
+        "lpt": {k: _per_t(v) for k, v in done.items()},
+        "tonnes": {k: v["tonnes"] for k, v in done.items()},
+        "queue_min_per_cycle": {k: v["queue_min"] / max(v["cycles"], 1) for k, v in done.items()},
+        "target_t": sum(s["target_t"] for s in doc["shovels"]),
+        "predicted_saving_vs_greedy_pct": None
+        if pred_milp is None
+        else (1.0 - pred_milp / pred_greedy) * 100.0,
         "error_pct": {
-            "milp": _prediction_error(plan, runs["milp"]),
+            **{k: _prediction_error(plans[k], done[k]) for k in plans if k in done},
             "greedy": _prediction_error(
                 {**greedy_plan, "predicted_fuel_l": pred_greedy}, runs["greedy"]
             ),
-            "milp_no_queue": _prediction_error(plain, runs["milp_no_queue"]),
         },
     }
 
 
 def _saving(row: dict[str, Any], plan: str, base: str) -> float:
     return (1.0 - row["lpt"][plan] / row["lpt"][base]) * 100.0
+
+
+def _median(rows: list[dict[str, Any]], plan: str) -> float | None:
+    """Median realised saving of ``plan`` against greedy over the shifts where it had a plan."""
+    found = [_saving(r, plan, "greedy") for r in rows if plan in r["lpt"]]
+    return round(statistics.median(found), 3) if found else None
 
 
 def main() -> None:
@@ -95,9 +111,10 @@ def main() -> None:
     per_mine = bench.quick_shifts_per_mine if args.quick else bench.shifts_per_mine
     first = settings.optimize.scenario.lookback_days + 1
     began = time.perf_counter()
-    rows = []
+    rows: list[dict[str, Any]] = []
+    infeasible: list[str] = []
     heads = [("mine", 24), ("shift", 14), ("disp L/t", 9), ("greedy", 9), ("milp", 9),
-             ("milp-noQ", 9), ("sav/disp%", 9), ("sav/gr%", 8), ("pred%", 6), ("err%", 6),
+             ("milp-plain", 9), ("sav/disp%", 9), ("sav/gr%", 8), ("pred%", 6), ("err%", 6),
              ("q min", 5), ("t/target", 8)]  # fmt: skip
     print(" ".join(f"{h:>{w}}" for h, w in heads))
     for m in bench.mines:
@@ -109,12 +126,17 @@ def main() -> None:
         for i in range(per_mine):
             day, shift = first + i // 2, SHIFTS[i % 2]
             row = run_shift(mine, day, shift, bench.fuel)
+            if "milp" not in row["lpt"]:
+                infeasible.append(f"{name} {spec.start + timedelta(days=day)} {shift}")
+                print(f"{name:>24} {shift:>14} MILP: no plan ({row['status']['milp']})")
+                continue
             rows.append(row)
             lpt = row["lpt"]
             print(
                 f"{name:>24} {str(spec.start + timedelta(days=day)) + ' ' + shift:>14} "
                 f"{lpt['dispatch']:9.4f} {lpt['greedy']:9.4f} {lpt['milp']:9.4f} "
-                f"{lpt['milp_no_queue']:9.4f} {_saving(row, 'milp', 'dispatch'):9.2f} "
+                f"{lpt.get('milp_plain', float('nan')):9.4f} "
+                f"{_saving(row, 'milp', 'dispatch'):9.2f} "
                 f"{_saving(row, 'milp', 'greedy'):8.2f} "
                 f"{row['predicted_saving_vs_greedy_pct']:6.2f} {row['error_pct']['milp']:6.2f} "
                 f"{row['queue_min_per_cycle']['milp']:5.2f} "
@@ -135,22 +157,24 @@ def main() -> None:
         "median_predicted_saving_vs_greedy_pct": round(
             med(r["predicted_saving_vs_greedy_pct"] for r in rows), 3
         ),
-        "median_realised_saving_no_queue_vs_greedy_pct": round(
-            med(_saving(r, "milp_no_queue", "greedy") for r in rows), 3
-        ),
+        "queue_model": get_settings().optimize.queue.enabled,
+        "shifts_without_milp_plan": infeasible,
+        "median_realised_saving_queue_vs_greedy_pct": _median(rows, "milp_queue"),
+        "median_realised_saving_plain_vs_greedy_pct": _median(rows, "milp_plain"),
         "median_greedy_saving_vs_dispatch_pct": round(
             med(_saving(r, "greedy", "dispatch") for r in rows), 3
         ),
         "median_abs_prediction_error_pct": round(med(abs(r["error_pct"]["milp"]) for r in rows), 3),
-        "median_abs_prediction_error_no_queue_pct": round(
-            med(abs(r["error_pct"]["milp_no_queue"]) for r in rows), 3
+        "median_abs_prediction_error_plain_pct": round(
+            med(abs(r["error_pct"]["milp_plain"]) for r in rows if "milp_plain" in r["error_pct"]),
+            3,
         ),
         "median_abs_prediction_error_greedy_pct": round(
             med(abs(r["error_pct"]["greedy"]) for r in rows), 3
         ),
         "median_queue_min_per_cycle": {
             k: round(med(r["queue_min_per_cycle"][k] for r in rows), 3)
-            for k in ("dispatch", "greedy", "milp", "milp_no_queue")
+            for k in ("dispatch", "greedy", "milp")
         },
         "median_milp_tonnes_vs_target": round(
             med(r["tonnes"]["milp"] / r["target_t"] for r in rows), 4

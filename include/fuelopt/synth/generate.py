@@ -184,6 +184,44 @@ class Mine:
             }
         )
 
+    # -- the mine's own dispatch --------------------------------------------------------------
+    @cached_property
+    def designated_dump(self) -> np.ndarray:
+        """Each shovel's dump: the one its material is hauled to, the shortest nominal cycle."""
+        return self.nominal_cycle_min.argmin(axis=1)
+
+    @cached_property
+    def nominal_cycle_min(self) -> np.ndarray:
+        """Minutes of a cycle of the fleet's average truck on each (shovel, dump), fair roads."""
+        p = self.cfg.physics
+        ph = cycle_phases(
+            rated_kw=self.rated_kw.mean(), empty_t=self.empty_t.mean(),
+            payload_t=self.rated_payload.mean() * p.payload_mean_frac,
+            loaded_km=self.loaded_km, empty_km=self.empty_km, rise_m=self.rise_m,
+            fall_m=self.fall_m, rr=p.rolling_resistance["fair"], queue_min=p.queue_min_mean,
+            load_min=p.load_min_mean, dump_min=p.dump_min_mean, p=p,
+        )  # fmt: skip
+        return ph.minutes.sum(-1)
+
+    def dispatch(self, day: int, n: int, shift: int) -> np.ndarray:
+        """The shovel of each of the ``n`` working trucks in a shift, as a dispatcher decides:
+        trucks per shovel in proportion to its cycle time to its dump (so every shovel is fed
+        at the same rate: a longer haul needs more trucks), at least one each, by largest
+        remainder; the trucks take the places in turn, moving one place every shift."""
+        S = self.spec.shovels
+        if n == 0:
+            return np.zeros(0, dtype=int)
+        need = self.nominal_cycle_min[np.arange(S), self.designated_dump]
+        counts = np.zeros(S, dtype=int)
+        if n >= S:
+            counts[:] = 1
+        share = need / need.sum() * (n - counts.sum())
+        counts += np.floor(share).astype(int)
+        rest = n - counts.sum()
+        counts[np.argsort(-(share - np.floor(share)), kind="stable")[:rest]] += 1
+        places = np.repeat(np.arange(S), counts)
+        return places[(np.arange(n) + 2 * day + shift) % n]
+
     # -- one day ------------------------------------------------------------------------------
     def simulate_day(self, day: int) -> DaySim:
         """Cycles, refuelling and the shift plan of day index ``day`` (both shifts)."""
@@ -204,8 +242,8 @@ class Mine:
         rr_table = np.array([p.rolling_resistance[c] for c in ROAD_CONDITIONS])
         rr = rr_table[cond] + (cfg.scenarios.road_degradation_rr_add if degraded else 0.0)
 
-        shovel = (np.tile(np.arange(n), 2) + 2 * day + ts_shift) % S
-        dump, down = draws.dump, draws.down
+        shovel = np.concatenate([self.dispatch(day, n, shift) for shift in (0, 1)])
+        dump, down = self.designated_dump[shovel], draws.down
         crew = (2 * day + ts_shift) % p.operators_per_truck
         factor = self.operator_factor[ts_truck, crew] * self.wear[ts_truck]
         trucks_at = np.zeros((2, S))
@@ -487,7 +525,6 @@ class DayDraws:
     """The random draws of one day that do not depend on the dispatch (truck-shift rows)."""
 
     road: np.ndarray  # (S, D) condition index
-    dump: np.ndarray  # the mine's own dump per truck-shift
     down: np.ndarray
     payload: np.ndarray  # (2n, K)
     jit_l: np.ndarray
@@ -508,7 +545,6 @@ def day_draws(mine: Mine, day: int, rng: np.random.Generator) -> DayDraws:
     degraded = spec.scenario_active("road_degradation", day)
     probs = cfg.scenarios.road_degradation_condition_probs if degraded else p.road_condition_probs
     road = rng.choice(3, size=(S, D), p=[probs[c] for c in ROAD_CONDITIONS])
-    dump = rng.integers(D, size=2 * n)
     down = rng.random(2 * n) < ops.down_shift_prob
     rated = mine.rated_payload[np.tile(active, 2)][:, None]
     pay_mean = rated * p.payload_mean_frac
@@ -523,4 +559,4 @@ def day_draws(mine: Mine, day: int, rng: np.random.Generator) -> DayDraws:
     load = np.clip(rng.normal(p.load_min_mean, p.load_min_sd, size=(2 * n, K)), 1.0, None)
     load = load * payload / rated
     dump_min = p.dump_min_mean * rng.uniform(0.85, 1.15, size=(2 * n, K))
-    return DayDraws(road, dump, down, payload, jit_l, jit_e, delay, load, dump_min)
+    return DayDraws(road, down, payload, jit_l, jit_e, delay, load, dump_min)

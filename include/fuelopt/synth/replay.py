@@ -58,21 +58,15 @@ def day_index(mine: Mine, shift_date: date) -> int:
 
 
 def own_dispatch(mine: Mine, day: int, shift: str) -> dict[str, Any]:
-    """The mine's own dispatch of a shift as a plan: every working truck hauls all shift.
-
-    How the mine decides (simulate_day): trucks are spread evenly over the shovels, rotated by
-    one shovel every shift; each truck draws one dump for its shift and hauls until the shift ends.
-    """
-    s = SHIFTS.index(shift)
+    """The mine's own dispatch of a shift as a plan: every working truck hauls all shift, from
+    the shovel :meth:`Mine.dispatch` gives it to that shovel's designated dump."""
     active = np.flatnonzero((mine.first_day <= day) & (day < mine.last_day))
-    n = len(active)
-    draws = day_draws(mine, day, rng_for(mine.spec, STREAM_OPS, day))
-    shovel = (np.arange(n) + 2 * day + s) % mine.spec.shovels
+    shovel = mine.dispatch(day, len(active), SHIFTS.index(shift))
     rows = [
         {
             "truck": str(mine.truck_ids[t]),
             "shovel": str(mine.shovel_ids[shovel[i]]),
-            "dump": str(mine.dump_ids[draws.dump[s * n + i]]),
+            "dump": str(mine.dump_ids[mine.designated_dump[shovel[i]]]),
             "cycles": MAX_CYCLES_PER_SHIFT,
         }
         for i, t in enumerate(active)
