@@ -115,3 +115,25 @@ def test_reconciliation_fails_the_build_beyond_its_tolerance(built, monkeypatch)
     finally:
         monkeypatch.delenv("FUELOPT__QUALITY__FUEL__DISPATCH_TOLERANCE_PCT")
         get_settings.cache_clear()
+
+
+def test_top_levers_of_the_last_days_for_the_main_job_summary(built):
+    from psycopg.rows import dict_row
+
+    from fuelopt.warehouse.marts import top_levers
+    from tests.support.marts import as_role
+
+    cfg = get_settings().reports
+    rows = _query(built["uri"], "SELECT shift_date, lever, saving_l FROM marts.fct_fuel_savings")
+    recent = rows[
+        pd.to_datetime(rows["shift_date"])
+        > pd.to_datetime(rows["shift_date"]).max() - pd.Timedelta(days=cfg.summary_levers_days)
+    ]
+    expected = recent.groupby("lever")["saving_l"].sum().sort_values(ascending=False)
+    reader = as_role(built["uri"], get_settings().warehouse.roles.bi_reader)
+    with psycopg.connect(reader, row_factory=dict_row) as conn:
+        top = top_levers(conn)
+    assert top is not None and len(top) == min(cfg.summary_levers_top_n, len(expected))
+    assert [r["lever"] for r in top] == expected.index[: len(top)].tolist()
+    assert [r["saving_l"] for r in top] == pytest.approx(expected.iloc[: len(top)].tolist())
+    assert top[0]["saving_cost"] == pytest.approx(top[0]["saving_l"] * cfg.diesel_price_per_l)
