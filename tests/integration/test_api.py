@@ -138,7 +138,12 @@ def test_api_serves_the_champion_and_the_marts(served_marts, api_env, tmp_path):
         savings = http.get("/v1/savings", headers=auth).json()
         (latest,) = [s for s in savings["shifts"] if (s["shift_date"], s["shift"]) == (day, shift)]
         assert (latest["planned_fuel_l"], latest["greedy_fuel_l"]) == mart[0][5:]
-        assert savings["levers"] is None  # marts.fct_fuel_savings does not exist yet
+        with psycopg.connect(served_marts["warehouse"]) as conn:
+            n_levers = conn.execute("SELECT count(*) FROM marts.fct_fuel_savings").fetchone()[0]
+        assert 0 < len(savings["levers"]) == min(n_levers, 100 * get_settings().api.savings_shifts)
+        assert {"shift_date", "shift", "lever", "saving_l", "saving_cost"} <= set(
+            savings["levers"][0]
+        )
 
         # a newly promoted champion is served without a restart
         from fuelopt.ml import training

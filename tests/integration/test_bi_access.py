@@ -20,12 +20,15 @@ MARTS = [
     "fct_fuel_forecast",
     "fct_model_performance",
     "fct_drift_checks",
+    "fct_truck_shift_fuel",
+    "fct_fuel_savings",
 ]
 FORBIDDEN = [
     "raw.haul_cycles",
     "raw.truck_telemetry",
     "cleansed.stg_operations__haul_cycles",
     "features.cycle_features",
+    "features.truck_shift_telemetry",
     "ops.rejects",
     "ops.predictions",
     "ops.dq_results",
@@ -42,7 +45,8 @@ def test_bi_reader_reads_every_mart_and_nothing_else(warehouse_uri, tmp_path):
         assert conn.execute("SELECT current_user").fetchone()[0] == "bi_reader"
         for mart in MARTS:
             conn.execute(f"SELECT * FROM marts.{mart} LIMIT 1").fetchall()
-        assert conn.execute("SELECT count(*) FROM marts.fct_haul_cycles").fetchone()[0] > 0
+        for mart in ("fct_haul_cycles", "fct_truck_shift_fuel", "fct_fuel_savings"):
+            assert conn.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0] > 0, mart
         for relation in FORBIDDEN:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"SELECT 1 FROM {relation} LIMIT 1")

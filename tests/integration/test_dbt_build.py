@@ -105,9 +105,12 @@ MODELS = {
     "features.int_cycle_features": "cycle_id",
     "features.cycle_features": "cycle_id",
     "features.daily_site_features": '"date"',
+    "features.truck_shift_telemetry": "truck_id, shift_date, shift",
     "marts.dim_equipment": "equipment_id",
     "marts.fct_haul_cycles": "cycle_id",
     "marts.fct_fuel_daily": '"date"',
+    "marts.fct_truck_shift_fuel": "truck_id, shift_date, shift",
+    "marts.fct_fuel_savings": "shift_date, shift, lever, shovel_id, dump_id",
     "ops.rejects": "reject_id",
 }
 

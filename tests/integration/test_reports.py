@@ -141,8 +141,17 @@ def test_shift_excel_has_the_marts_numbers(built, tmp_path):
         mart["baseline_fuel_l"].iloc[0] - mart["objective_fuel_l"].iloc[0]
     )
     assert summary["saving_pct"] == pytest.approx(mart["saving_pct"].iloc[0])
-    levers = list(load_workbook(out)["Levers"].values)
-    assert "not available yet" in levers[0][0] and "fct_fuel_savings" in levers[0][0]
+    previous = date.fromisoformat(built["shift_date"]) - timedelta(days=1)
+    levers = _sheet(out, "Levers", header_row=2)
+    expected = _query(
+        built["uri"],
+        "SELECT lever, saving_l FROM marts.fct_fuel_savings WHERE shift_date = %s"
+        " AND shift = 'night' ORDER BY saving_l DESC LIMIT %s",
+        (previous, cfg.levers_top_n),
+    )
+    assert len(expected) > 0
+    assert levers["lever"].tolist() == expected["lever"].tolist()
+    assert levers["saving_l"].tolist() == pytest.approx(expected["saving_l"].tolist())
 
 
 def test_shift_pdf_has_its_pages(built, tmp_path):
@@ -223,35 +232,18 @@ def test_missing_data_is_exit_2_naming_the_date(built, tmp_path):
     assert not out.exists()
 
 
-def test_levers_come_from_the_savings_mart_once_it_exists(built, tmp_path):
-    """The savings mart another issue adds: its biggest levers of the previous shift."""
+def test_levers_say_when_the_savings_mart_does_not_exist(built, tmp_path):
+    """Before marts.fct_fuel_savings is built, the Levers sheet says it is not available yet."""
     uri = built["uri"]
-    previous = date.fromisoformat(built["shift_date"]) - timedelta(days=1)
-    n = get_settings().reports.levers_top_n
     with psycopg.connect(uri) as conn:
-        conn.execute(
-            "CREATE TABLE marts.fct_fuel_savings (shift_date date, shift text, lever text,"
-            " saving_l double precision)"
-        )
-        for i in range(n + 2):
-            conn.execute(
-                "INSERT INTO marts.fct_fuel_savings VALUES (%s, 'night', %s, %s)",
-                (previous, f"lever{i}", float((i * 3) % (n + 2))),
-            )
+        conn.execute("ALTER TABLE marts.fct_fuel_savings RENAME TO fct_fuel_savings_aside")
     try:
         out = tmp_path / "shift.xlsx"
         proc = _cli("shift", "--date", built["shift_date"], "--shift", "day", "--format",
                     "xlsx", "--out", str(out))  # fmt: skip
         assert proc.returncode == 0, proc.stderr
-        levers = _sheet(out, "Levers", header_row=2)
-        expected = _query(
-            uri,
-            "SELECT lever, saving_l FROM marts.fct_fuel_savings WHERE shift_date = %s"
-            " ORDER BY saving_l DESC LIMIT %s",
-            (previous, n),
-        )
-        assert levers["lever"].tolist() == expected["lever"].tolist()
-        assert levers["saving_l"].tolist() == pytest.approx(expected["saving_l"].tolist())
+        levers = list(load_workbook(out)["Levers"].values)
+        assert "not available yet" in levers[0][0] and "fct_fuel_savings" in levers[0][0]
     finally:
         with psycopg.connect(uri) as conn:
-            conn.execute("DROP TABLE marts.fct_fuel_savings")
+            conn.execute("ALTER TABLE marts.fct_fuel_savings_aside RENAME TO fct_fuel_savings")

@@ -36,6 +36,19 @@ class DbtSettings(Section):
     cosmos_profile_schema: SqlName
 
 
+class FuelSettings(Section):
+    """Telemetry per truck-shift: reconciliation tolerances and saving-lever benchmarks."""
+
+    overspeed_kmh: float = Field(gt=0)
+    cycle_tolerance_pct: float = Field(gt=0, le=100)
+    dispatch_tolerance_pct: float = Field(gt=0, le=100)
+    reconcile_min_l: float = Field(ge=0)
+    complete_coverage: float = Field(gt=0, le=1)
+    idle_benchmark_min: float = Field(ge=0, le=720)
+    underload_target_frac: float = Field(gt=0, le=1.5)
+    road_min_baseline_cycles: int = Field(ge=1)
+
+
 class GateSettings(Section):
     """Great Expectations gate thresholds between the warehouse layers."""
 
@@ -51,5 +64,6 @@ class QualitySettings(Section):
 
     limits: PhysicalLimits
     dbt: DbtSettings
+    fuel: FuelSettings
     gates: GateSettings
     data_docs_dir: Path

@@ -112,7 +112,7 @@ def _levers(
     )
     saving = [c for c in frame.columns if "saving" in c and pd.api.types.is_numeric_dtype(frame[c])]
     if saving:
-        others = frame.drop(columns=saving[0]).astype(str).agg("|".join, axis=1)
+        others = frame.drop(columns=saving[0]).astype("string").fillna("").agg("|".join, axis=1)
         frame = (
             frame.assign(_tie=others)
             .sort_values([saving[0], "_tie"], ascending=[False, True])

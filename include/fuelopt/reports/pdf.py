@@ -18,6 +18,22 @@ SHIFT_PAGES = 2
 WEEKLY_PAGES = 3
 
 
+def savings_by_lever(savings: pd.DataFrame) -> pd.DataFrame:
+    """The week's savings summed per lever, largest first (rows as they are without a lever)."""
+    if "lever" not in savings:
+        return savings
+    numeric = [
+        c for c in savings.columns if "saving" in c and pd.api.types.is_numeric_dtype(savings[c])
+    ]
+    if not numeric:
+        return savings
+    return (
+        savings.groupby("lever", as_index=False)[numeric]
+        .sum()
+        .sort_values([numeric[0], "lever"], ascending=[False, True], ignore_index=True)
+    )
+
+
 def fmt(value: Any) -> str:
     """A figure as people read it: thousands separated, two decimals below 100, n/a if missing."""
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
@@ -218,8 +234,8 @@ def write_weekly_pdf(report: WeeklyReport, path: str | Path) -> Path:
     doc.heading("Fleet plans: predicted saving and litres hauled", 2)
     doc.table(report.plans)
     if report.savings is not None:
-        doc.heading("Realised savings", 3)
-        doc.table(report.savings)
+        doc.heading("Realised savings: the week's saving levers (Excel: per shift)", 3)
+        doc.table(savings_by_lever(report.savings))
     doc.heading("Drift status (latest run of each check)", 3)
     doc.table(report.drift)
     doc.heading("Data quality (latest validation of each suite)", 3)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from fuelopt.synth.generate import Mine, generate_operations
+from fuelopt.synth.levers import lever_truth
 from fuelopt.synth.physics import PHASES
 from fuelopt.synth.spec import MineSpec
 from fuelopt.synth.truck_models import TRUCK_MODELS
@@ -112,5 +113,6 @@ def truth(
             "defect_rates": rates,
             "defect_counts": defect_counts,
             "rows": {name: len(frame) for name, frame in ops.items()},
+            "levers": lever_truth(mine),
         }
     )

@@ -38,15 +38,22 @@ def profiles_dir() -> Path:
 
 
 def dbt_vars() -> dict[str, float | int]:
-    """The dbt project vars, from the `quality` section of the configuration."""
-    quality = get_settings().quality
+    """The dbt project vars: the `quality` section, the shifts, diesel price and CO2 factor."""
+    settings = get_settings()
+    quality = settings.quality
     limits = quality.limits.model_dump()
+    fuel = {f"fuel_{k}": v for k, v in quality.fuel.model_dump().items()}
     return {
         **limits,
+        **fuel,
         "incremental_lookback_hours": quality.dbt.incremental_lookback_hours,
         "future_tolerance_minutes": quality.dbt.future_tolerance_minutes,
         "truck_rolling_days": quality.dbt.truck_rolling_days,
         "forecast_performance_window_days": quality.dbt.forecast_performance_window_days,
+        "shift_day_start_hour": settings.optimize.shift.day_start_hour,
+        "shift_hours": settings.optimize.shift.shift_hours,
+        "diesel_price_per_l": settings.reports.diesel_price_per_l,
+        "co2_kg_per_l": settings.reports.co2_kg_per_l,
     }
 
 

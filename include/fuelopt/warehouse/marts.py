@@ -106,6 +106,26 @@ def savings_levers(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]
     return conn.execute(sql.SQL("SELECT * FROM {} LIMIT %s").format(mart), (limit,)).fetchall()
 
 
+def top_levers(conn: psycopg.Connection) -> list[dict[str, Any]] | None:
+    """The ``reports.summary_levers_top_n`` biggest levers of the ``reports.summary_levers_days``
+    days up to the newest shift in ``marts.fct_fuel_savings``: litres, cost, CO2 (the main job's
+    summary); None while that mart does not exist."""
+    cfg = get_settings().reports
+    mart = relation("marts", cfg.savings_mart)
+    if not relation_exists(conn, mart):
+        return None
+    return conn.execute(
+        sql.SQL(
+            "SELECT lever, sum(saving_l) AS saving_l, sum(saving_cost) AS saving_cost,"
+            " sum(saving_co2_kg) AS saving_co2_kg, min(shift_date) AS first_shift_date,"
+            " max(shift_date) AS last_shift_date FROM {mart}"
+            " WHERE shift_date > (SELECT max(shift_date) FROM {mart}) - %s"
+            " GROUP BY lever ORDER BY saving_l DESC, lever LIMIT %s"
+        ).format(mart=mart),
+        (cfg.summary_levers_days, cfg.summary_levers_top_n),
+    ).fetchall()
+
+
 def drift_checks(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]:
     """The latest drift, accuracy and freshness checks, newest first."""
     return conn.execute(

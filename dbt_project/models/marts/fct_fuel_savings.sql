@@ -1,0 +1,124 @@
+{#- Per shift and saving lever: the litres the lever would have saved, the basis of the estimate,
+    their cost (var diesel_price_per_l) and CO2 (var co2_kg_per_l). Levers:
+    - idle_above_benchmark: idle minutes beyond quality.fuel.idle_benchmark_min per truck-shift,
+      at the truck-shift's own idle burn rate (telemetry);
+    - queuing: every litre burned queuing (telemetry);
+    - under_loading: per cycle below quality.fuel.underload_target_frac × rated payload, the share
+      of its litres that carried no payload: fuel_l × (1 − payload / target) (haul cycles);
+    - road_condition: per shovel→dump route, the litres of fair/poor-road cycles above the route's
+      mean litres per cycle on good roads for the same truck model (routes × models with at least
+      quality.fuel.road_min_baseline_cycles good cycles), ranked per shift (route_rank). -#}
+{%- set cat = dbt.type_string() -%}
+with truck_shifts as (
+    select * from {{ ref('fct_truck_shift_fuel') }}
+),
+
+cycles as (
+    select
+        c.*,
+        {{ shift_date_of('c.load_start') }} as shift_date,
+        {{ shift_of('c.load_start') }} as shift
+    from {{ ref('cycle_features') }} c
+),
+
+idle as (
+    select
+        shift_date,
+        shift,
+        sum(case when idle_min > {{ var('fuel_idle_benchmark_min') }}
+                 then (idle_min - {{ var('fuel_idle_benchmark_min') }}) * idle_l / idle_min
+                 else 0 end) as saving_l,
+        sum(case when idle_min > {{ var('fuel_idle_benchmark_min') }}
+                 then idle_min - {{ var('fuel_idle_benchmark_min') }} else 0 end) as basis_quantity
+    from truck_shifts
+    group by shift_date, shift
+),
+
+queuing as (
+    select shift_date, shift, sum(queuing_l) as saving_l, sum(queuing_min) as basis_quantity
+    from truck_shifts
+    group by shift_date, shift
+),
+
+under_loading as (
+    select
+        shift_date,
+        shift,
+        sum(fuel_l * (1 - payload_t / target_t)) as saving_l,
+        sum(target_t - payload_t) as basis_quantity
+    from (
+        select shift_date, shift, fuel_l, payload_t,
+               truck_capacity_t * {{ var('fuel_underload_target_frac') }} as target_t
+        from cycles
+        where truck_capacity_t > 0
+    ) u
+    where payload_t < target_t
+    group by shift_date, shift
+),
+
+road_baseline as (
+    select shovel_id, dump_id, truck_model, avg(fuel_l) as good_fuel_l
+    from cycles
+    where road_condition = 'good'
+    group by shovel_id, dump_id, truck_model
+    having count(*) >= {{ var('fuel_road_min_baseline_cycles') }}
+),
+
+road as (
+    select
+        c.shift_date,
+        c.shift,
+        c.shovel_id,
+        c.dump_id,
+        sum(c.fuel_l - b.good_fuel_l) as saving_l,
+        count(*) as basis_quantity
+    from cycles c
+    inner join road_baseline b
+        on b.shovel_id = c.shovel_id and b.dump_id = c.dump_id and b.truck_model = c.truck_model
+    where c.road_condition in ('fair', 'poor')
+    group by c.shift_date, c.shift, c.shovel_id, c.dump_id
+),
+
+levers as (
+    select shift_date, shift, 'idle_above_benchmark' as lever,
+           cast(null as {{ cat }}) as shovel_id, cast(null as {{ cat }}) as dump_id,
+           saving_l, basis_quantity, 'idle minutes above the benchmark' as basis_unit,
+           'telemetry idle litres x (idle minutes - benchmark) / idle minutes, per truck-shift'
+               as basis
+    from idle
+    union all
+    select shift_date, shift, 'queuing',
+           cast(null as {{ cat }}), cast(null as {{ cat }}),
+           saving_l, basis_quantity, 'queuing minutes',
+           'telemetry litres burned queuing'
+    from queuing
+    union all
+    select shift_date, shift, 'under_loading',
+           cast(null as {{ cat }}), cast(null as {{ cat }}),
+           saving_l, basis_quantity, 'tonnes below the payload target',
+           'cycle litres x (1 - payload / target payload), cycles below target'
+    from under_loading
+    union all
+    select shift_date, shift, 'road_condition', shovel_id, dump_id,
+           saving_l, basis_quantity, 'fair or poor road cycles',
+           'cycle litres above the route and truck model good-road mean'
+    from road
+)
+
+select
+    shift_date,
+    shift,
+    lever,
+    shovel_id,
+    dump_id,
+    saving_l,
+    saving_l * {{ var('diesel_price_per_l') }} as saving_cost,
+    saving_l * {{ var('co2_kg_per_l') }} as saving_co2_kg,
+    basis_quantity,
+    basis_unit,
+    basis,
+    case when lever = 'road_condition'
+         then row_number() over (
+             partition by shift_date, shift, lever order by saving_l desc, shovel_id, dump_id)
+    end as route_rank
+from levers
