@@ -377,6 +377,29 @@ def _files(folder: Path) -> list[str]:
     return [f"  {name}" for name in names] or ["  (none written)"]
 
 
+def lever_lines() -> list[str]:
+    """The biggest fuel-saving levers of the mine's last days, read as bi_reader."""
+    from fuelopt.warehouse.marts import read_only, reader_uri, top_levers
+
+    cfg = get_settings().reports
+    with read_only(reader_uri()) as conn:
+        levers = top_levers(conn)
+    if not levers:
+        return ["Fuel-saving levers: none yet (marts.fct_fuel_savings is empty or missing)"]
+    first, last = (
+        min(r["first_shift_date"] for r in levers),
+        max(r["last_shift_date"] for r in levers),
+    )
+    return [
+        f"Biggest fuel-saving levers, {first} to {last} (litres, {cfg.currency}, kg CO2):",
+        *(
+            f"  {r['lever']:<24} {r['saving_l']:>10,.0f} L {r['saving_cost']:>10,.0f} "
+            f"{r['saving_co2_kg']:>10,.0f} kg"
+            for r in levers
+        ),
+    ]
+
+
 def where_results_are() -> list[str]:
     """Lines telling the user where every result of the main job is."""
     from psycopg import sql
@@ -406,6 +429,7 @@ def where_results_are() -> list[str]:
     return [
         f"Warehouse marts (database {safe_uri}, BI role {settings.warehouse.roles.bi_reader}):",
         *lines,
+        *lever_lines(),
         f"MLflow tracking: {os.environ.get('MLFLOW_TRACKING_URI', '(unset)')}",
         f"Fleet plans (plan.md, chart, plan.json per shift): {plans}",
         f"Shift reports (<date>_<shift>.pdf and .xlsx): {shift_reports}",

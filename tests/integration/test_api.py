@@ -36,7 +36,7 @@ def _cycle_rows(n: int) -> pd.DataFrame:
     from fuelopt.ml.sample_data import cycle_frame
     from fuelopt.synth import MineSpec, generate_operations
 
-    ops = generate_operations(MineSpec(seed=21, days=1, trucks=3, shovels=2, dumps=1, clean=True))
+    ops = generate_operations(MineSpec(seed=21, days=2, trucks=3, shovels=2, dumps=1, clean=True))
     return cycle_frame(ops).drop(columns="fuel_l").head(n)
 
 

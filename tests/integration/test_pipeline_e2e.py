@@ -121,6 +121,8 @@ def test_main_job_runs_the_chain_on_the_scheduler(mine_env, tmp_path):
         assert {s for (s,) in planned} == {"day", "night"}
         assert wh.execute("SELECT count(*) FROM marts.fct_drift_checks").fetchone()[0] > 0
         assert wh.execute("SELECT count(*) FROM marts.fct_fuel_forecast").fetchone()[0] > 0
+        for mart in ("fct_truck_shift_fuel", "fct_fuel_savings"):
+            assert wh.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0] > 0, mart
 
     # The reports: each planned shift's (optimize_fleet), the mine's last week (report_weekly).
     cfg = get_settings().reports
@@ -132,3 +134,4 @@ def test_main_job_runs_the_chain_on_the_scheduler(mine_env, tmp_path):
         for fmt in ("pdf", "xlsx"):
             assert stem.with_suffix(f".{fmt}").stat().st_size > 0, stem
     assert "Weekly reports" in done.stdout and f"{planned_day}_day.pdf" in done.stdout
+    assert "Biggest fuel-saving levers" in done.stdout and " kg" in done.stdout
