@@ -140,7 +140,8 @@ def test_plans_publishes_and_reruns_idempotently(airflow_home, warehouse_uri, mi
     ops = get_settings().warehouse.schemas.ops
     query = (
         f"SELECT truck_id, shovel_id, dump_id, cycles, predicted_fuel_l, status, fuel_source, "
-        f"objective_fuel_l FROM {ops}.fleet_plan WHERE shift_date = %s AND shift = %s "
+        f"objective_fuel_l, predicted_cost, predicted_co2_kg, saving_l, currency "
+        f"FROM {ops}.fleet_plan WHERE shift_date = %s AND shift = %s "
         "ORDER BY 1, 2, 3"
     )
     with psycopg.connect(warehouse_uri) as conn:
@@ -149,6 +150,12 @@ def test_plans_publishes_and_reruns_idempotently(airflow_home, warehouse_uri, mi
     assert sum(r[4] for r in first) == pytest.approx(plan["objective_fuel_l"])
     assert sum(r[3] for r in first) == sum(a["cycles"] for a in plan["assignments"])
     assert {r[6] for r in first} == {"physics"}
+    prices = get_settings().reports
+    assert [r[8] for r in first] == pytest.approx([r[4] * prices.diesel_price_per_l for r in first])
+    assert [r[9] for r in first] == pytest.approx([r[4] * prices.co2_kg_per_l for r in first])
+    assert [r[10] for r in first] == pytest.approx([plan["saving_l"]] * len(first))
+    assert {r[11] for r in first} == {prices.currency}
+    assert "CO2" in report and prices.currency in report
 
     assert _run(params) == "success"  # re-run replaces the shift's rows
     with psycopg.connect(warehouse_uri) as conn:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fuelopt.config import get_settings
 from fuelopt.stack import stop_groups
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,10 @@ def stack_pids(state_dir: Path) -> set[int]:
 def stack_env(make_database, warehouse_uri, tmp_path) -> Iterator[dict[str, str]]:
     """Environment for ``fuelopt`` and ``airflow`` subprocesses pointing at this test's own
     databases, ports and folders, with the metadata database migrated."""
+    from tests.support.marts import as_role
+
     metadata = make_database("fuelopt_af").replace("postgresql://", "postgresql+psycopg://", 1)
+    settings = get_settings()
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path / "airflow"),
@@ -52,6 +56,9 @@ def stack_env(make_database, warehouse_uri, tmp_path) -> Iterator[dict[str, str]
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__COSMOS__CACHE_DIR": str(tmp_path / "cosmos"),
+        f"AIRFLOW_CONN_{settings.connections.bi_reader.upper()}": as_role(
+            warehouse_uri, settings.warehouse.roles.bi_reader
+        ),
         "AIRFLOW_CONN_FUELOPT_SQLSERVER": make_database("fuelopt_ops"),
         "FUELOPT_TELEMETRY_DB_URL": make_database("fuelopt_tel"),
         "AIRFLOW_CONN_FUELOPT_POSTGREST": f"http://127.0.0.1:{free_port()}",

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from fuelopt.cli import main
+from fuelopt.config import get_settings
 from tests.unit.test_optimize_solver import TWO_SHOVELS
 
 CONTRACT_EXAMPLE = {
@@ -64,6 +65,14 @@ def test_contract_example_is_solved_and_written(tmp_path, capsys):
     ]
     assert plan["objective_fuel_l"] == pytest.approx(2360.0)
     assert plan["solver"]["time_limit_seconds"] == 5
+    prices = get_settings().reports
+    assert plan["saving_l"] == pytest.approx(plan["baseline_fuel_l"] - 2360.0)
+    assert plan["cost"]["currency"] == prices.currency
+    assert plan["cost"]["plan_cost"] == pytest.approx(2360.0 * prices.diesel_price_per_l)
+    assert plan["cost"]["plan_co2_kg"] == pytest.approx(2360.0 * prices.co2_kg_per_l)
+    assert plan["cost"]["saving_cost"] == pytest.approx(
+        plan["saving_l"] * prices.diesel_price_per_l, abs=1e-3
+    )
     assert (
         main(["validate-plan", "--scenario", str(tmp_path / "scenario.json"), "--plan", str(out)])
         == 0

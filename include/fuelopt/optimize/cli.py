@@ -11,13 +11,14 @@ def _optimize(args: argparse.Namespace) -> int:
     from fuelopt.config import get_settings
     from fuelopt.errors import BadInput
     from fuelopt.frames import write_json
-    from fuelopt.optimize.plan import optimize
+    from fuelopt.optimize.plan import optimize, price
     from fuelopt.optimize.scenario import load_scenario
 
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise BadInput(f"--time-limit: must be a positive number of seconds, got {args.time_limit}")
     scenario = load_scenario(args.scenario)
-    plan = optimize(scenario, get_settings().optimize.solver, args.time_limit)
+    settings = get_settings()
+    plan = price(optimize(scenario, settings.optimize.solver, args.time_limit), settings.reports)
     write_json(plan, args.out)
     if plan["status"] == "infeasible":
         print(f"fuelopt optimize: error: {args.scenario}: {plan['reason']}", file=sys.stderr)

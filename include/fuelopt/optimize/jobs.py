@@ -103,11 +103,12 @@ def build_step(target: Shift) -> str:
 def solve_step(scenario_path: str) -> dict[str, Any]:
     """Solve, validate and write plan.json next to the scenario; status, reason and path."""
     from fuelopt.frames import write_json
-    from fuelopt.optimize.plan import optimize
+    from fuelopt.optimize.plan import optimize, price
     from fuelopt.optimize.scenario import load_scenario
 
+    settings = get_settings()
     scenario = load_scenario(scenario_path)
-    plan = optimize(scenario, get_settings().optimize.solver)
+    plan = price(optimize(scenario, settings.optimize.solver), settings.reports)
     plan["fuel_source"] = scenario.extra.get("fuel_source")
     path = Path(scenario_path).with_name("plan.json")
     write_json(plan, path)

@@ -10,12 +10,15 @@ with the shortfall per shovel.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fuelopt.optimize import diagnose, greedy, milp, queueing
 from fuelopt.optimize.scenario import Scenario
 from fuelopt.optimize.settings import SolverSettings
 from fuelopt.optimize.validate import check_plan
+
+if TYPE_CHECKING:
+    from fuelopt.reports.settings import ReportSettings
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +84,44 @@ def baseline(scenario: Scenario, tol: float) -> dict[str, Any]:
     }
 
 
-def saving(objective: float, tonnes: float, base: dict[str, Any]) -> tuple[float | None, str]:
-    """Saving in per cent against the baseline and its basis (see module doc)."""
+def comparable_baseline(tonnes: float, base: dict[str, Any]) -> tuple[float | None, str]:
+    """The baseline's litres the plan is compared with, and the basis (see module doc): its
+    litres when it reaches every target, else its litres per tonne times the plan's tonnes."""
     if base["reaches_targets"]:
-        if base["fuel_l"] <= 0:
-            return (0.0 if objective <= 0 else None), "litres"
-        return (base["fuel_l"] - objective) / base["fuel_l"] * 100.0, "litres"
+        return base["fuel_l"], "litres"
     if base["tonnes"] <= 0 or tonnes <= 0 or base["fuel_l"] <= 0:
         return None, "litres_per_tonne"
-    per_t = objective / tonnes
-    base_per_t = base["fuel_l"] / base["tonnes"]
-    return (1.0 - per_t / base_per_t) * 100.0, "litres_per_tonne"
+    return base["fuel_l"] / base["tonnes"] * tonnes, "litres_per_tonne"
+
+
+def saving(objective: float, tonnes: float, base: dict[str, Any]) -> tuple[float | None, str]:
+    """Saving in per cent against the baseline and its basis (see module doc)."""
+    litres, basis = comparable_baseline(tonnes, base)
+    if litres is None:
+        return None, basis
+    if litres <= 0:
+        return (0.0 if objective <= 0 else None), basis
+    return (litres - objective) / litres * 100.0, basis
+
+
+def price(plan: dict[str, Any], cfg: ReportSettings) -> dict[str, Any]:
+    """``plan["cost"]``: the plan's litres and its saving against the greedy dispatcher in money
+    (``cfg.diesel_price_per_l``, ``cfg.currency``) and CO2 (``cfg.co2_kg_per_l``)."""
+    litres, saved = plan.get("objective_fuel_l"), plan.get("saving_l")
+
+    def times(value: float | None, factor: float) -> float | None:
+        return None if value is None else round(value * factor, 3)
+
+    plan["cost"] = {
+        "currency": cfg.currency,
+        "diesel_price_per_l": cfg.diesel_price_per_l,
+        "co2_kg_per_l": cfg.co2_kg_per_l,
+        "plan_cost": times(litres, cfg.diesel_price_per_l),
+        "plan_co2_kg": times(litres, cfg.co2_kg_per_l),
+        "saving_cost": times(saved, cfg.diesel_price_per_l),
+        "saving_co2_kg": times(saved, cfg.co2_kg_per_l),
+    }
+    return plan
 
 
 def optimize(
@@ -109,6 +139,7 @@ def optimize(
         "assignments": [],
         "baseline_fuel_l": base["fuel_l"],
         "saving_pct": None,
+        "saving_l": None,
         "gap_pct": None,
         "solve_seconds": round(solution.solve_seconds, 3),
     }
@@ -134,7 +165,10 @@ def optimize(
         plan["objective_fuel_l"] = _litres(rows)
         plan["assignments"] = rows
         pct, basis = saving(plan["objective_fuel_l"], tonnes, base)
+        compared, _ = comparable_baseline(tonnes, base)
         plan["saving_pct"] = None if pct is None else round(pct, 4)
+        if compared is not None:
+            plan["saving_l"] = round(compared - plan["objective_fuel_l"], 6)
         plan["saving_basis"] = basis
         plan["gap_pct"] = None if solution.gap_pct is None else round(solution.gap_pct, 4)
         plan["best_bound_fuel_l"] = solution.bound

@@ -34,6 +34,12 @@ COLUMNS = (
     "solve_seconds",
     "fuel_source",
     "run_id",
+    "predicted_cost",
+    "predicted_co2_kg",
+    "saving_l",
+    "saving_cost",
+    "saving_co2_kg",
+    "currency",
 )
 
 
@@ -52,12 +58,28 @@ def plan_rows(
         run_id,
     )
     head = (plan_id, scenario.extra["shift_date"], scenario.extra["shift"])
+    cost = plan.get("cost") or {}
+    price, co2 = cost.get("diesel_price_per_l"), cost.get("co2_kg_per_l")
+    totals = (
+        plan.get("saving_l"),
+        cost.get("saving_cost"),
+        cost.get("saving_co2_kg"),
+        cost.get("currency"),
+    )
+
+    def row(truck: str, shovel: str, dump: str, cycles: int, litres: float) -> tuple:
+        priced = (
+            None if price is None else litres * price,
+            None if co2 is None else litres * co2,
+        )
+        return (*head, truck, shovel, dump, cycles, litres, *run, *priced, *totals)
+
     rows = [
-        (*head, a["truck"], a["shovel"], a["dump"], a["cycles"], a["fuel_l"], *run)
+        row(a["truck"], a["shovel"], a["dump"], a["cycles"], a["fuel_l"])
         for a in plan["assignments"]
     ]
     used = {a["truck"] for a in plan["assignments"]}
-    rows += [(*head, t.id, IDLE, IDLE, 0, 0.0, *run) for t in scenario.trucks if t.id not in used]
+    rows += [row(t.id, IDLE, IDLE, 0, 0.0) for t in scenario.trucks if t.id not in used]
     return rows
 
 
@@ -131,6 +153,21 @@ def _fmt(value: Any, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _cost_lines(plan: dict[str, Any]) -> list[str]:
+    """The plan's cost and CO2 and what the saving is worth (plans priced by ``plan.price``)."""
+    cost = plan.get("cost")
+    if not cost:
+        return []
+    cur = cost["currency"]
+    return [
+        f"- cost: {_fmt(cost['plan_cost'], ',.0f')} {cur}, "
+        f"CO2 {_fmt(cost['plan_co2_kg'], ',.0f')} kg "
+        f"(diesel at {cost['diesel_price_per_l']:g} {cur}/L, {cost['co2_kg_per_l']:g} kg CO2/L)",
+        f"- saving against greedy dispatch: {_fmt(plan.get('saving_l'), ',.0f')} L, "
+        f"{_fmt(cost['saving_cost'], ',.0f')} {cur}, {_fmt(cost['saving_co2_kg'], ',.0f')} kg CO2",
+    ]
+
+
 def write_report(scenario: Scenario, plan: dict[str, Any], path: Path, chart: Path) -> Path:
     """Human-readable Markdown plan: run figures, per-shovel summary, one line per truck."""
     tonnes: dict[str, float] = defaultdict(float)
@@ -146,6 +183,7 @@ def write_report(scenario: Scenario, plan: dict[str, Any], path: Path, chart: Pa
         f"- predicted litres: {_fmt(plan['objective_fuel_l'], ',.0f')} "
         f"(greedy dispatch: {_fmt(plan['baseline_fuel_l'], ',.0f')}, saving "
         f"{_fmt(plan['saving_pct'], '.2f')} % on {plan.get('saving_basis', 'n/a')})",
+        *_cost_lines(plan),
         f"- gap {_fmt(plan['gap_pct'], '.2f')} %, solved in {plan['solve_seconds']:.2f} s "
         f"({plan['solver']['name']})",
         f"- litres per cycle from: {scenario.extra.get('fuel_source', 'scenario')}",

@@ -75,8 +75,22 @@ CREATE TABLE IF NOT EXISTS ops.fleet_plan (
     fuel_source       text        NOT NULL,  -- champion model version, or 'physics'
     created_at        timestamptz NOT NULL DEFAULT now(),
     run_id            text,
+    predicted_cost    double precision,          -- predicted_fuel_l x reports.diesel_price_per_l
+    predicted_co2_kg  double precision,          -- predicted_fuel_l x reports.co2_kg_per_l
+    saving_l          double precision,          -- litres saved against greedy dispatch (run)
+    saving_cost       double precision,
+    saving_co2_kg     double precision,
+    currency          text,
     PRIMARY KEY (shift_date, shift, truck_id, shovel_id, dump_id)
 );
+-- Warehouses created before plans were priced.
+ALTER TABLE ops.fleet_plan
+    ADD COLUMN IF NOT EXISTS predicted_cost   double precision,
+    ADD COLUMN IF NOT EXISTS predicted_co2_kg double precision,
+    ADD COLUMN IF NOT EXISTS saving_l         double precision,
+    ADD COLUMN IF NOT EXISTS saving_cost      double precision,
+    ADD COLUMN IF NOT EXISTS saving_co2_kg    double precision,
+    ADD COLUMN IF NOT EXISTS currency         text;
 
 -- Drift and performance checks (fuelopt.monitor): one row per check and column.
 CREATE TABLE IF NOT EXISTS ops.drift_checks (
