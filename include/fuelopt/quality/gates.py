@@ -56,7 +56,8 @@ class PendingBatch:
 
     batch_id: str
     rows_loaded: int
-    replaced_later: bool  # a later load of the table replaced rows in the batch's interval
+    replaced_later: bool  # a later load of the table replaced rows (maybe some of this batch's:
+    # an upsert replaces by key, whatever the interval), so the batch keeps at most rows_loaded
     newest: bool  # the table's newest load
 
 
@@ -123,9 +124,7 @@ def pending_batches(uri: str, spec: SuiteSpec) -> list[PendingBatch]:
         """SELECT a.batch_id, a.rows_loaded,
                   EXISTS (SELECT 1 FROM {audit} l
                           WHERE l.table_name = a.table_name AND l.loaded_at > a.loaded_at
-                            AND l.rows_replaced > 0
-                            AND tstzrange(l.interval_start, l.interval_end)
-                                && tstzrange(a.interval_start, a.interval_end)),
+                            AND l.rows_replaced > 0),
                   a.loaded_at = (SELECT max(n.loaded_at) FROM {audit} n
                                  WHERE n.table_name = a.table_name)
            FROM {audit} a

@@ -34,7 +34,7 @@ class Facts:
 
     now: datetime
     audit_rows: int | None = None  # rows the load audit says the batch loaded
-    audit_exact: bool = True  # False: a later load replaced part of the batch (at most audit_rows)
+    audit_exact: bool = True  # False: a later load may have replaced some (at most audit_rows)
     check_freshness: bool = True  # the newest batch of its table: its _loaded_at must be recent
     raw_distinct_keys: int | None = None
     cleansed_rows: int | None = None
