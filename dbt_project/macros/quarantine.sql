@@ -108,21 +108,42 @@ where r._load_rank = 1
 {%- endmacro %}
 
 
+{#- The newest `column` already in this model (optionally of a subset), or `floor` when there is
+    none. On PostgreSQL it is read when the model compiles and inlined as a literal, so the planner
+    sees the real bound and reads only the new rows through the _loaded_at index (a subquery leaves
+    it a generic plan that scans the year); elsewhere (SQL Server compiles) it stays a subquery. -#}
+{% macro newest_in_this(where=none, column='_loaded_at', floor=none) -%}
+    {%- set newest_sql -%}
+        select max({{ column }}) from {{ this }}{% if where %} where {{ where }}{% endif %}
+    {%- endset -%}
+    {%- if execute and target.type == 'postgres' -%}
+        {%- set found = run_query('select cast(n.v as text) from (' ~ newest_sql ~ ') n(v)') -%}
+        {%- set value = found.columns[0].values()[0] -%}
+        {%- if value is not none -%}
+            cast('{{ value }}' as timestamptz)
+        {%- elif floor -%}
+            {{ floor }}
+        {%- else -%}
+            cast(null as timestamptz)
+        {%- endif -%}
+    {%- elif floor -%}
+        coalesce(({{ newest_sql }}), {{ floor }})
+    {%- else -%}
+        ({{ newest_sql }})
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Incremental low-water mark: the newest `_loaded_at` already in this model (optionally of a
     subset), minus the configured look-back so that loads committed out of order are not missed. -#}
 {% macro loaded_since(where=none, column='_loaded_at') -%}
-    {%- set newest -%}
-        (select max({{ column }}) from {{ this }}{% if where %} where {{ where }}{% endif %})
-    {%- endset -%}
-    {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours') | int, newest) }}
+    {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours') | int,
+                   newest_in_this(where, column)) }}
 {%- endmacro %}
 
 
 {#- The same, with a floor for a subset that has no rows yet. -#}
 {% macro loaded_since_or_epoch(where) -%}
-    {%- set newest -%}
-        coalesce((select max(_loaded_at) from {{ this }} where {{ where }}),
-                 cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-    {%- endset -%}
-    {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours') | int, newest) }}
+    {{ dbt.dateadd('hour', -1 * var('incremental_lookback_hours') | int,
+                   newest_in_this(where, floor="cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")")) }}
 {%- endmacro %}

@@ -57,6 +57,7 @@ class GateSettings(Section):
     max_reject_share: float = Field(ge=0, lt=1)
     raw_max_staleness_hours: float = Field(gt=0)
     min_rows: int = Field(ge=0)
+    raw_tolerated_rows: int = Field(ge=0)  # a small batch's one defect is the quarantine's
 
 
 class QualitySettings(Section):

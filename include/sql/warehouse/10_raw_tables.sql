@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS raw.truck_telemetry (
 );
 CREATE INDEX IF NOT EXISTS truck_telemetry_ts_idx ON raw.truck_telemetry (ts);
 CREATE INDEX IF NOT EXISTS truck_telemetry_loaded_idx ON raw.truck_telemetry (_loaded_at);
+CREATE INDEX IF NOT EXISTS truck_telemetry_batch_idx ON raw.truck_telemetry (_batch_id);  -- raw gate
 
 CREATE TABLE IF NOT EXISTS raw.haul_cycles (
     cycle_id           text,
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS raw.haul_cycles (
 );
 CREATE INDEX IF NOT EXISTS haul_cycles_dump_end_idx ON raw.haul_cycles (dump_end);
 CREATE INDEX IF NOT EXISTS haul_cycles_loaded_idx ON raw.haul_cycles (_loaded_at);
+CREATE INDEX IF NOT EXISTS haul_cycles_batch_idx ON raw.haul_cycles (_batch_id);  -- raw gate
 
 CREATE TABLE IF NOT EXISTS raw.equipment (
     equipment_id    text,

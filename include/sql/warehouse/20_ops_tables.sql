@@ -38,6 +38,19 @@ CREATE TABLE IF NOT EXISTS ops.dq_results (
     observed       text,
     details        jsonb
 );
+ALTER TABLE ops.dq_results ADD COLUMN IF NOT EXISTS batch_id text;  -- the raw load batch validated
+
+-- Raw load batches (ops.load_audit.batch_id) that passed their raw gate suite: the raw gate
+-- validates each batch once, every batch not in here (fuelopt.quality.gates).
+CREATE TABLE IF NOT EXISTS ops.gated_batches (
+    batch_id   text        NOT NULL,
+    suite      text        NOT NULL,
+    table_name text        NOT NULL,
+    rows_validated bigint  NOT NULL,
+    run_id     text        NOT NULL,
+    gated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (batch_id, suite)
+);
 
 -- Every forecast the system issues (fuelopt.ml); actuals joined by dbt (fct_fuel_forecast).
 CREATE TABLE IF NOT EXISTS ops.predictions (
