@@ -184,9 +184,9 @@ CSV_ROW = b'\nT01,"2026-01-05 00:00:00+00",1,1,1,1,1'
 )
 def test_malformed_page_names_page_and_column(warehouse_uri, standin, fmt, body, message):
     insert_telemetry(standin.db_uri, telemetry_rows(minutes=60))
-    standin.server.fault_hook = lambda n, p, q: (
-        (200, body, {"Content-Range": "0-0/*"}) if n == 2 else None
-    )
+    media = {"csv": "text/csv", "json": "application/json"}[fmt]
+    headers = {"Content-Range": "0-0/*", "Content-Type": media}
+    standin.server.fault_hook = lambda n, p, q: (200, body, headers) if n == 2 else None
     end = T0 + timedelta(hours=1)
     with pytest.raises(MalformedPage, match=message):
         load_telemetry(T0, end, since=T0, until=end, page_size=50, fmt=fmt)
@@ -203,7 +203,9 @@ def test_value_raw_cannot_type_fails_the_whole_load(warehouse_uri, standin):
     bad = header + CSV_ROW.replace(b",1,1,1", b",oops,1,1") + b",x"
     calls = itertools.count(1)
     standin.server.fault_hook = lambda n, p, q: (
-        (200, bad, {"Content-Range": "0-0/*"}) if next(calls) == 2 else None
+        (200, bad, {"Content-Range": "0-0/*", "Content-Type": "text/csv"})
+        if next(calls) == 2
+        else None
     )
     with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="oops"):
         load_telemetry(T0, end, since=T0, until=end, page_size=50, fmt="csv")

@@ -117,6 +117,13 @@ def test_bad_csv_pages_name_page_and_column(body, content_range, error, message)
         _parse_csv_page(4, response(body, content_range=content_range))
 
 
+def test_a_json_answer_to_a_csv_request_says_so():
+    answer = response(json.dumps([ROW]).encode())
+    answer.headers["Content-Type"] = "application/json; charset=utf-8"
+    with pytest.raises(MalformedPage, match=r"page 2: expected text/csv, got application/json"):
+        _parse_csv_page(2, answer)
+
+
 def test_csv_trailing_ts_group_is_found_backwards_across_quoted_line_breaks():
     page = _parse_csv_page(1, csv_response(CSV_ROWS))
     last_ts, first = _trailing_group(page)

@@ -371,6 +371,12 @@ def _parse_csv_page(number: int, response: requests.Response) -> CsvRows:
     """A ``text/csv`` page as it will go to COPY: header checked against TELEMETRY_COLUMNS
     (an unknown or missing column is named), rows counted and checked against Content-Range
     (a body cut short is requested again), no field decoded."""
+    media = response.headers.get("Content-Type", "text/csv").split(";")[0].strip()
+    if media != "text/csv":
+        raise MalformedPage(
+            f"page {number}: expected text/csv, got {media} (a proxy ignoring Accept? "
+            "sources.postgrest.format: json reads JSON)"
+        )
     data = response.content
     if b"\\" in data:  # record text doubles each backslash inside quotes; RFC 4180 does not
         data = data.replace(b"\\\\", b"\\")
