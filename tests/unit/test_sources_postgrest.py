@@ -97,6 +97,8 @@ def test_csv_page_is_checked_and_counted_never_decoded():
     assert page.columns[:2] == ("ts", "truck_id")  # COPY takes the header's order
     empty = _parse_csv_page(1, response(b"\n", content_range="*/0"))  # PostgREST: no header
     assert len(empty) == 0
+    unranged = response(b"\n".join([HEADER, *CSV_ROWS]), content_range=None)  # a proxy's doing
+    assert len(_parse_csv_page(1, unranged)) == 4
 
 
 @pytest.mark.parametrize(

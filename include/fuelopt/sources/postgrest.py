@@ -400,8 +400,8 @@ def _parse_csv_page(number: int, response: requests.Response) -> CsvRows:
     body = newline + 1 if newline >= 0 else end
     count = data.count(b"\n", body, end) + 1 if body < end else 0
     expected = _range_rows(number, response.headers.get("Content-Range"))
-    if expected is not None and count != expected:
-        count = _count_records(data[body:end])  # a field holding a line break
+    if count != expected:  # a field holding a line break, or no Content-Range to go by
+        count = _count_records(data[body:end])
     if expected is not None and count != expected:
         raise TruncatedPage(
             f"page {number}: {count} CSV rows in the body but Content-Range says "
