@@ -174,9 +174,6 @@ class StandinServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: StandinServer
     protocol_version = "HTTP/1.1"
-    # headers and body are two writes: without TCP_NODELAY the body waits for the client's
-    # delayed ACK of the headers (~40 ms a response)
-    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
