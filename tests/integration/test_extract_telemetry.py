@@ -50,11 +50,18 @@ def raw_rows(uri: str) -> int:
         return conn.execute("SELECT count(*) FROM raw.truck_telemetry").fetchone()[0]
 
 
-def test_full_window_equals_source_and_reruns_leave_one_copy(warehouse_uri, standin):
+def test_full_window_equals_source_and_reruns_leave_one_copy(
+    warehouse_uri, standin, postgrest_format
+):
     # 3 days, 4 trucks, one row per minute; pages of 700 rows do not align with ts groups
     rows = telemetry_rows(minutes=3 * 24 * 60)
     # duplicates and a null truck id in the source are kept exactly (raw = what the source said)
     rows += [rows[1000], (None, *rows[2000][1:])]
+    # text that CSV must quote (comma, quote, backslash, line break, empty, spaces) and nulls,
+    # at the end of a page (the held-back ts group is found by scanning records backwards)
+    odd = ['a,"b"', "back\\slash \\", "two\nlines\r\n", "", " padded ", None]
+    rows += [(s, rows[700 * 3 - 1][1], *rows[0][2:7], s) for s in odd]
+    rows += [("T01", rows[5000][1], None, None, None, None, None, None)]
     insert_telemetry(standin.db_uri, rows)
     end = T0 + timedelta(days=3)
 
@@ -79,7 +86,7 @@ def test_full_window_equals_source_and_reruns_leave_one_copy(warehouse_uri, stan
     assert mark == max(r[1] for r in rows)
 
 
-def test_synthetic_week_equals_source(warehouse_uri, standin):
+def test_synthetic_week_equals_source(warehouse_uri, standin, postgrest_format):
     from fuelopt.synth import MineSpec, iter_telemetry
 
     spec = MineSpec(seed=7, days=7, trucks=4)
@@ -94,7 +101,9 @@ def test_synthetic_week_equals_source(warehouse_uri, standin):
     )
 
 
-def test_503_on_page_3_is_retried_and_result_exact(warehouse_uri, standin, fast_retries):
+def test_503_on_page_3_is_retried_and_result_exact(
+    warehouse_uri, standin, fast_retries, postgrest_format
+):
     rows = telemetry_rows(minutes=120)
     insert_telemetry(standin.db_uri, rows)
     failed = []
@@ -115,7 +124,7 @@ def test_503_on_page_3_is_retried_and_result_exact(warehouse_uri, standin, fast_
     )
 
 
-def test_dropped_connections_are_retried(warehouse_uri, standin, fast_retries):
+def test_dropped_connections_are_retried(warehouse_uri, standin, fast_retries, postgrest_format):
     from fuelopt.sources.postgrest_standin import DROP_CONNECTION
 
     rows = telemetry_rows(minutes=60)
@@ -130,7 +139,9 @@ def test_dropped_connections_are_retried(warehouse_uri, standin, fast_retries):
     assert result["requests"] == len(rows) // 100 + 1 + 2
 
 
-def test_persistent_failure_raises_and_leaves_raw_as_it_was(warehouse_uri, standin, fast_retries):
+def test_persistent_failure_raises_and_leaves_raw_as_it_was(
+    warehouse_uri, standin, fast_retries, postgrest_format
+):
     insert_telemetry(standin.db_uri, telemetry_rows(minutes=120))
     end = T0 + timedelta(hours=2)
     load_telemetry(T0, end, since=T0, until=end, page_size=100)
@@ -145,25 +156,60 @@ def test_persistent_failure_raises_and_leaves_raw_as_it_was(warehouse_uri, stand
         assert conn.execute("SELECT count(*) FROM ops.load_audit").fetchone()[0] == 1
 
 
+CSV_ROW = b'\nT01,"2026-01-05 00:00:00+00",1,1,1,1,1'
+
+
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("fmt", "body", "message"),
     [
         (
+            "json",
             b'[{"truck_id":"T01","ts":"2026-01-05T00:00:00+00:00","fuel_rate_lph":1,'
             b'"engine_load_pct":1,"speed_kmh":1,"payload_t":1,"grade_pct":1}]',
             r"page 2 row 0: missing column 'status'",
         ),
+        (
+            "csv",
+            b"truck_id,ts,fuel_rate_lph,engine_load_pct,speed_kmh,payload_t,grade_pct" + CSV_ROW,
+            r"page 2: CSV header has no column 'status'",
+        ),
+        (
+            "csv",
+            b"truck_id,ts,fuel_rate_lph,engine_load_pct,speed_kmh,payload_t,grade,status"
+            + CSV_ROW
+            + b",x",
+            r"page 2: CSV header has unknown column 'grade'",
+        ),
     ],
 )
-def test_malformed_page_names_page_and_column(warehouse_uri, standin, body, message):
+def test_malformed_page_names_page_and_column(warehouse_uri, standin, fmt, body, message):
     insert_telemetry(standin.db_uri, telemetry_rows(minutes=60))
-    standin.server.fault_hook = lambda n, p, q: (
-        (200, body, {"Content-Range": "0-0/*"}) if n == 2 else None
-    )
+    media = {"csv": "text/csv", "json": "application/json"}[fmt]
+    headers = {"Content-Range": "0-0/*", "Content-Type": media}
+    standin.server.fault_hook = lambda n, p, q: (200, body, headers) if n == 2 else None
     end = T0 + timedelta(hours=1)
     with pytest.raises(MalformedPage, match=message):
-        load_telemetry(T0, end, since=T0, until=end, page_size=50)
+        load_telemetry(T0, end, since=T0, until=end, page_size=50, fmt=fmt)
     assert raw_rows(warehouse_uri) == 0
+
+
+def test_value_raw_cannot_type_fails_the_whole_load(warehouse_uri, standin):
+    """No row-level quarantine at load: a CSV value PostgreSQL cannot type (text in a float
+    column) fails the load, naming the column, and leaves raw as it was."""
+    insert_telemetry(standin.db_uri, telemetry_rows(minutes=60))
+    end = T0 + timedelta(hours=1)
+    load_telemetry(T0, end, since=T0, until=end, page_size=50, fmt="csv")
+    header = b"truck_id,ts,fuel_rate_lph,engine_load_pct,speed_kmh,payload_t,grade_pct,status"
+    bad = header + CSV_ROW.replace(b",1,1,1", b",oops,1,1") + b",x"
+    calls = itertools.count(1)
+    standin.server.fault_hook = lambda n, p, q: (
+        (200, bad, {"Content-Range": "0-0/*", "Content-Type": "text/csv"})
+        if next(calls) == 2
+        else None
+    )
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation, match="oops"):
+        load_telemetry(T0, end, since=T0, until=end, page_size=50, fmt="csv")
+    assert raw_rows(warehouse_uri) == 4 * 60
 
 
 def test_client_error_quotes_postgrest_code_and_message(warehouse_uri, standin, monkeypatch):
@@ -173,7 +219,9 @@ def test_client_error_quotes_postgrest_code_and_message(warehouse_uri, standin, 
         load_telemetry(T0, end, since=T0, until=end)
 
 
-def test_late_row_is_picked_up_by_next_run_within_lookback(warehouse_uri, standin):
+def test_late_row_is_picked_up_by_next_run_within_lookback(
+    warehouse_uri, standin, postgrest_format
+):
     from fuelopt.config import get_settings
 
     lookback = get_settings().sources.postgrest.lookback_hours
@@ -271,7 +319,7 @@ def cutting_proxy(standin, monkeypatch):
 
 
 def test_page_cut_short_is_requested_again_and_result_exact(
-    warehouse_uri, standin, cutting_proxy, fast_retries
+    warehouse_uri, standin, cutting_proxy, fast_retries, postgrest_format
 ):
     rows = telemetry_rows(minutes=60)
     insert_telemetry(standin.db_uri, rows)
@@ -286,7 +334,7 @@ def test_page_cut_short_is_requested_again_and_result_exact(
 
 
 def test_page_always_cut_short_fails_naming_the_page(
-    warehouse_uri, standin, cutting_proxy, fast_retries
+    warehouse_uri, standin, cutting_proxy, fast_retries, postgrest_format
 ):
     insert_telemetry(standin.db_uri, telemetry_rows(minutes=60))
     cutting_proxy.cut = lambda n: n >= 2  # page 2 and every request for it again
@@ -294,7 +342,12 @@ def test_page_always_cut_short_fails_naming_the_page(
     with pytest.raises(MalformedPage) as failure:
         load_telemetry(T0, end, since=T0, until=end, page_size=50)
     message = str(failure.value)
-    assert "page 2" in message and "invalid JSON" in message and "3 attempts" in message
-    assert "ts=gte.2026-01-05T00:12:00+00:00" in message and "limit=50" in message
+    assert "page 2" in message and "3 attempts" in message
+    # the cursor is the last ts as the page wrote it (JSON: ISO 8601; CSV: PostgreSQL's text)
+    cut, ts = ("invalid JSON", "2026-01-05T00:12:00+00:00")
+    if postgrest_format == "csv":
+        cut, ts = ("CSV rows in the body", "2026-01-05 00:12:00+00")
+    assert cut in message
+    assert f"ts=gte.{ts}" in message and "limit=50" in message
     assert cutting_proxy.requests == 1 + 3
     assert raw_rows(warehouse_uri) == 0

@@ -3,7 +3,8 @@ a real PostgREST when ``FUELOPT_POSTGREST_URL`` is set (optionally ``FUELOPT_POS
 valid JWT), so the stand-in cannot drift from the real thing unnoticed.
 
 The real server must expose ``truck_telemetry`` with at least 20 rows; assertions are relative
-to what it holds.
+to what it holds. Both formats the extractor reads are covered: JSON, and CSV (``Accept:
+text/csv``), whose rows must be what JSON says once PostgreSQL's COPY has read them.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 import requests
+
+from fuelopt.sources.tables import TELEMETRY_COLUMNS
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +66,13 @@ def api(request) -> Iterator[Api]:
     from tests.support.sources import insert_telemetry, telemetry_rows
 
     standin = request.getfixturevalue("standin")
-    insert_telemetry(standin.db_uri, telemetry_rows(minutes=10))  # 40 rows, 4 trucks
+    rows = telemetry_rows(minutes=10)  # 40 rows, 4 trucks
+    # and values CSV must quote or leave empty, a day later (no filter above reaches them)
+    later = rows[0][1] + timedelta(days=1)
+    odd = ['say "hi", twice', "back\\slash", "two\nlines", "", " padded ", None]
+    rows += [("T09", later + timedelta(minutes=i), None, 1.5, -0.0, 1e-7, 2.5e300, s)
+             for i, s in enumerate(odd)]  # fmt: skip
+    insert_telemetry(standin.db_uri, rows)
     yield Api(standin.base_url, standin.token, False)
 
 
@@ -176,3 +187,62 @@ def test_missing_token_is_401_when_anonymous_access_is_off(api):
     resp = api.get(token=None)
     assert_error(resp, 401, "PGRST302")
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+CSV = {"Accept": "text/csv"}
+TABLE_DDL = ", ".join(
+    f"{c} {'timestamptz' if c == 'ts' else 'text' if c in ('truck_id', 'status') else 'float8'}"
+    for c in TELEMETRY_COLUMNS
+)
+
+
+def copied(make_database, page) -> list[tuple]:
+    """What PostgreSQL's COPY (FORMAT csv, HEADER true) reads from a page, in its order."""
+    uri = make_database("fuelopt_csv")
+    with psycopg.connect(uri) as conn:
+        conn.execute(f"CREATE TABLE t (n serial, {TABLE_DDL})")
+        columns = ", ".join(page.columns)
+        with conn.cursor().copy(f"COPY t ({columns}) FROM STDIN (FORMAT csv, HEADER true)") as cp:
+            cp.write(page.data[page.start : page.end])
+        return conn.execute(f"SELECT {', '.join(TELEMETRY_COLUMNS)} FROM t ORDER BY n").fetchall()
+
+
+def as_values(row: dict) -> tuple:
+    ts = datetime.fromisoformat(row["ts"]).astimezone(UTC) if row["ts"] else None
+    return tuple(ts if c == "ts" else row[c] for c in TELEMETRY_COLUMNS)
+
+
+def test_csv_rows_are_what_json_says(api, make_database):
+    from fuelopt.sources.postgrest import _parse_csv_page
+
+    params = {"select": ",".join(TELEMETRY_COLUMNS), "order": "ts.asc,truck_id.asc", "limit": 500}
+    as_json = api.get(params=params).json()
+    resp = api.get(params=params, headers=CSV)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("text/csv")
+    assert resp.headers["Content-Range"] == f"0-{len(as_json) - 1}/*"
+    assert resp.content.split(b"\n", 1)[0] == ",".join(TELEMETRY_COLUMNS).encode()
+    page = _parse_csv_page(1, resp)
+    assert (page.columns, page.count) == (TELEMETRY_COLUMNS, len(as_json))
+    assert copied(make_database, page) == [as_values(r) for r in as_json]
+
+
+def test_csv_header_follows_select_and_counts_follow_ranges(api):
+    resp = api.get(params={"select": "status,ts", "limit": 3}, headers=CSV)
+    assert resp.content.split(b"\n", 1)[0] == b"status,ts"
+    assert resp.headers["Content-Range"] == "0-2/*"
+    total = exact_total(api)
+    counted = api.get(params={"limit": 5}, headers={**CSV, "Prefer": "count=exact"})
+    assert counted.status_code == 206
+    assert counted.headers["Content-Range"] == f"0-4/{total}"
+
+
+def test_csv_empty_result_has_no_rows(api):
+    resp = api.get(params={"ts": "lt.1970-01-01T00:00:00Z"}, headers=CSV)
+    assert resp.status_code == 200
+    assert resp.headers["Content-Range"] == "*/*"
+    assert resp.content.strip() == b""  # PostgREST: an empty header line, no rows
+
+
+def test_csv_errors_are_json_error_bodies(api):
+    assert_error(api.get(params={"ts": "nonsense.1"}, headers=CSV), 400, "PGRST100")

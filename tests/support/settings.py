@@ -21,6 +21,17 @@ def fast_retries(monkeypatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(params=["csv", "json"])
+def postgrest_format(request, monkeypatch) -> Iterator[str]:
+    """``sources.postgrest.format`` set to each format in turn (the test runs once per format)."""
+    from fuelopt.config import get_settings
+
+    monkeypatch.setenv("FUELOPT__SOURCES__POSTGREST__FORMAT", request.param)
+    get_settings.cache_clear()
+    yield request.param
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def mlflow_store(tmp_path, monkeypatch) -> Iterator:
     """A fresh SQLite tracking store; artifacts beside it."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
@@ -57,9 +59,56 @@ def watermark_of(source: str, table: str, uri: str | None = None) -> datetime | 
         return get_watermark(conn, source, table)
 
 
-def _page_rows(pages: Iterator[Any]) -> Iterator[list[tuple]]:
+def _page_rows(pages: Iterator[Any]) -> Iterator[Any]:
     for page in pages:
         yield page.rows
+
+
+T = TypeVar("T")
+
+
+def prefetched(items: Iterator[T], depth: int) -> Iterator[T]:
+    """``items`` made by a thread of their own up to ``depth`` ahead of the consumer (the next
+    page is fetched while this one is loaded); ``depth`` 0: in the consumer, one at a time. An
+    error of the producer is raised in the consumer; a consumer that stops stops the producer."""
+    if depth <= 0:
+        yield from items
+        return
+    ahead: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        end: tuple[bool, Any] = (False, None)
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            end = (False, exc)
+        put(end)
+
+    thread = threading.Thread(target=produce, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, value = ahead.get()
+            if not more:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def load_telemetry(
@@ -72,8 +121,10 @@ def load_telemetry(
     base_url: str | None = None,
     token: str | None = None,
     page_size: int | None = None,
+    fmt: str | None = None,
 ) -> dict[str, Any]:
-    """PostgREST -> ``raw.truck_telemetry`` for one window, in one transaction."""
+    """PostgREST -> ``raw.truck_telemetry`` for one window, in one transaction; ``fmt``
+    (``csv`` or ``json``) overrides ``sources.postgrest.format``."""
     from fuelopt.sources.postgrest import reader_from_config
     from fuelopt.warehouse.loader import Interval, load_interval
 
@@ -87,11 +138,11 @@ def load_telemetry(
         lookback=timedelta(hours=settings.lookback_hours),
         watermark=watermark_of(TELEMETRY_SOURCE, table, uri),
     )
-    reader = reader_from_config(base_url, token, page_size)
+    reader = reader_from_config(base_url, token, page_size, fmt)
     result = load_interval(
         table,
         TELEMETRY_COLUMNS,
-        _page_rows(reader.pages(start, end)),
+        _page_rows(prefetched(reader.pages(start, end), settings.prefetch_pages)),
         source=TELEMETRY_SOURCE,
         interval=Interval("ts", start, end),
         uri=uri,
@@ -108,14 +159,15 @@ def telemetry_to_file(
     base_url: str | None = None,
     token: str | None = None,
 ) -> int:
-    """``fuelopt extract telemetry``: rows ``since <= ts < until`` sorted by ts, truck_id."""
+    """``fuelopt extract telemetry``: rows ``since <= ts < until`` sorted by ts, truck_id
+    (always read as JSON: the file writers take typed rows)."""
     from fuelopt.sources.files import check_out_path, write_pages
     from fuelopt.sources.postgrest import reader_from_config
 
     check_out_path(out)
     if since >= until:
         raise BadInput(f"--since/--until: empty window {since.isoformat()} .. {until.isoformat()}")
-    reader = reader_from_config(base_url, token)
+    reader = reader_from_config(base_url, token, fmt="json")
     return write_pages(out, TELEMETRY_COLUMNS, _page_rows(reader.pages(since, until)))
 
 

@@ -10,10 +10,19 @@ trailing rows that share its last ``ts`` are held back and re-read by the next r
 (``ts=gte.<last ts>``), so a timestamp group is never split across pages: duplicates and null
 truck ids in the source are kept exactly. A page made of one single ``ts`` group is completed
 with one ``ts=eq.`` request and the cursor moves past it (``ts=gt.``).
+
+Format (``sources.postgrest.format``): ``csv`` asks ``Accept: text/csv`` and hands each page's
+bytes to the loader's COPY untouched (no row is decoded in Python: only the header, the row count
+and the trailing ``ts`` group are looked at); ``json`` decodes rows (the fallback). PostgREST
+writes each CSV row as PostgreSQL's record text (``(a,"b c")`` without its parentheses): RFC 4180
+quoting, nulls as empty unquoted fields, empty strings as ``""``, and backslashes doubled inside
+quotes, which :func:`_parse_csv_page` undoes.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import operator
@@ -32,10 +41,12 @@ from fuelopt.errors import SourceUnavailable
 from fuelopt.sources.deadlines import DeadlineAdapter, LoadDeadline, request_deadline
 from fuelopt.sources.settings import PostgrestSettings, RetrySettings
 from fuelopt.sources.tables import TELEMETRY_COLUMNS
+from fuelopt.warehouse.loader import CsvRows
 
 log = logging.getLogger(__name__)
 
 ORDER = "ts.asc,truck_id.asc"
+MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
 _PICK = operator.itemgetter(*TELEMETRY_COLUMNS)  # row dict -> tuple in contract order
 TS_INDEX = TELEMETRY_COLUMNS.index("ts")
 
@@ -90,12 +101,16 @@ class PostgrestHook(HttpHook):
         return session, self.base_url.rstrip("/")
 
 
+Rows = list[tuple] | CsvRows
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of rows (tuples in TELEMETRY_COLUMNS order), numbered from 1."""
+    """One page, numbered from 1: rows as tuples in TELEMETRY_COLUMNS order (json) or as CSV
+    text with its header (csv)."""
 
     number: int
-    rows: list[tuple]
+    rows: Rows
 
 
 def session_for(
@@ -142,9 +157,13 @@ class TelemetryReader:
         base_url: str,
         settings: PostgrestSettings,
         page_size: int | None = None,
+        fmt: str | None = None,
     ) -> None:
         self.session, self.base_url, self.settings = session, base_url, settings
         self.page_size = page_size or settings.page_size
+        self.format = fmt or settings.format
+        if self.format not in MEDIA_TYPES:
+            raise ValueError(f"format {self.format!r}: expected one of {', '.join(MEDIA_TYPES)}")
         self.url = f"{base_url}/{settings.table}"
         self.requests_sent = 0
         self.rows_read = 0
@@ -177,13 +196,9 @@ class TelemetryReader:
             if len(rows) < self.page_size:
                 yield from self._emit(number, rows)
                 break
-            last_ts = rows[-1][TS_INDEX]
-            first = len(rows) - 1
-            while first > 0 and rows[first - 1][TS_INDEX] == last_ts:
-                first -= 1
+            last_ts, first = _trailing_group(rows)
             if first > 0:
-                del rows[first:]  # re-read by the next request, whole
-                yield from self._emit(number, rows)
+                yield from self._emit(number, _head(rows, first))  # the rest is re-read whole
                 cursor, cursor_op = last_ts, "gte"
             else:
                 log.warning("page %d is one ts group (%s): reading it whole", number, last_ts)
@@ -194,7 +209,7 @@ class TelemetryReader:
                 cursor, cursor_op = last_ts, "gt"
         self._check_total()
 
-    def _emit(self, number: int, rows: list[tuple]) -> Iterator[Page]:
+    def _emit(self, number: int, rows: Rows) -> Iterator[Page]:
         self.rows_read += len(rows)
         if rows:
             yield Page(number, rows)
@@ -215,25 +230,26 @@ class TelemetryReader:
 
     def _fetch(
         self, number: int, filters: Sequence[tuple[str, Any]], *, count: bool
-    ) -> tuple[list[tuple], int | None]:
+    ) -> tuple[Rows, int | None]:
         params = [("select", ",".join(TELEMETRY_COLUMNS)), *filters, ("order", ORDER)]
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": MEDIA_TYPES[self.format]}
         if count:
             headers["Prefer"] = "count=exact"
         return self._with_retry(number, filters, lambda: self._get_page(number, params, headers))
 
     def _get_page(
         self, number: int, params: list[tuple[str, Any]], headers: dict[str, str]
-    ) -> tuple[list[tuple], int | None]:
+    ) -> tuple[Rows, int | None]:
         response = self._get(number, params, headers)
-        return _parse_page(number, response), _total(response.headers.get("Content-Range"))
+        parse = _parse_csv_page if self.format == "csv" else _parse_page
+        return parse(number, response), _total(response.headers.get("Content-Range"))
 
     def _with_retry(
         self,
         number: int,
         filters: Sequence[tuple[str, Any]],
-        request: Callable[[], tuple[list[tuple], int | None]],
-    ) -> tuple[list[tuple], int | None]:
+        request: Callable[[], tuple[Rows, int | None]],
+    ) -> tuple[Rows, int | None]:
         """``request()`` (one page) with ``sources.postgrest.retry``; the final error names the
         page and its rows (the page's filters)."""
         retry: RetrySettings = self.settings.retry
@@ -351,20 +367,124 @@ def _parse_page(number: int, response: requests.Response) -> list[tuple]:
     return rows
 
 
-def _check_range(number: int, header: str | None, n_rows: int) -> None:
+def _parse_csv_page(number: int, response: requests.Response) -> CsvRows:
+    """A ``text/csv`` page as it will go to COPY: header checked against TELEMETRY_COLUMNS
+    (an unknown or missing column is named), rows counted and checked against Content-Range
+    (a body cut short is requested again), no field decoded."""
+    media = response.headers.get("Content-Type", "text/csv").split(";")[0].strip()
+    if media != "text/csv":
+        raise MalformedPage(
+            f"page {number}: expected text/csv, got {media} (a proxy ignoring Accept? "
+            "sources.postgrest.format: json reads JSON)"
+        )
+    data = response.content
+    if b"\\" in data:  # record text doubles each backslash inside quotes; RFC 4180 does not
+        data = data.replace(b"\\\\", b"\\")
+    end = len(data) - 1 if data.endswith(b"\n") else len(data)
+    if data.count(b'"', 0, end) % 2:
+        raise TruncatedPage(f"page {number}: CSV ends inside a quoted field")
+    newline = data.find(b"\n", 0, end)
+    header = data[: newline if newline >= 0 else end].decode()
+    if not header:  # PostgREST's empty result: an empty header line and no rows
+        if data[:end].strip():
+            raise MalformedPage(f"page {number}: CSV rows without a header line")
+        _check_range(number, response.headers.get("Content-Range"), 0)
+        return CsvRows(TELEMETRY_COLUMNS, b"", 0, 0, 0)
+    columns = tuple(next(csv.reader([header])))
+    for column in columns:
+        if column not in TELEMETRY_COLUMNS:
+            raise MalformedPage(f"page {number}: CSV header has unknown column {column!r}")
+    for column in TELEMETRY_COLUMNS:
+        if column not in columns:
+            raise MalformedPage(f"page {number}: CSV header has no column {column!r}")
+    body = newline + 1 if newline >= 0 else end
+    count = data.count(b"\n", body, end) + 1 if body < end else 0
+    expected = _range_rows(number, response.headers.get("Content-Range"))
+    if count != expected:  # a field holding a line break, or no Content-Range to go by
+        count = _count_records(data[body:end])
+    if expected is not None and count != expected:
+        raise TruncatedPage(
+            f"page {number}: {count} CSV rows in the body but Content-Range says "
+            f"{response.headers.get('Content-Range')!r}"
+        )
+    return CsvRows(columns, data, 0, end, count)
+
+
+def _count_records(data: bytes) -> int:
+    """CSV records in ``data``, line breaks inside quoted fields being part of their field."""
+    return sum(1 for _ in csv.reader(io.StringIO(data.decode(), newline="")))
+
+
+def _trailing_group(rows: Rows) -> tuple[str, int]:
+    """The last row's ``ts`` and the index of the first row of the trailing run sharing it."""
+    if isinstance(rows, CsvRows):
+        return _csv_trailing_group(rows)
+    last_ts = rows[-1][TS_INDEX]
+    first = len(rows) - 1
+    while first > 0 and rows[first - 1][TS_INDEX] == last_ts:
+        first -= 1
+    return last_ts, first
+
+
+def _head(rows: Rows, first: int) -> Rows:
+    """The first ``first`` rows."""
+    if not isinstance(rows, CsvRows):
+        del rows[first:]
+        return rows
+    end, index = rows.end, rows.count
+    while index > first:
+        end = _record_start(rows, end) - 1  # the line break before the record
+        index -= 1
+    return CsvRows(rows.columns, rows.data, rows.start, end, first)
+
+
+def _record_start(rows: CsvRows, end: int) -> int:
+    """Where the record ending at ``end`` starts: after the last line break before ``end``
+    that is not inside a quoted field (the quotes from there to ``end`` are even)."""
+    data = rows.data
+    start = data.rfind(b"\n", rows.start, end) + 1
+    while data.count(b'"', start, end) % 2:
+        start = data.rfind(b"\n", rows.start, start - 1) + 1
+    return start
+
+
+def _csv_trailing_group(rows: CsvRows) -> tuple[str, int]:
+    ts_at = rows.columns.index("ts")
+
+    def ts_of(start: int, end: int) -> str:
+        record = rows.data[start:end].decode()
+        return next(csv.reader(io.StringIO(record, newline="")))[ts_at]
+
+    end = rows.end
+    start = _record_start(rows, end)
+    last_ts, first = ts_of(start, end), rows.count - 1
+    while first > 0:
+        end = start - 1
+        start = _record_start(rows, end)
+        if ts_of(start, end) != last_ts:
+            break
+        first -= 1
+    return last_ts, first
+
+
+def _range_rows(number: int, header: str | None) -> int | None:
+    """Rows a Content-Range announces (None without the header)."""
     if header is None:  # PostgREST always sends it; tolerate proxies that strip it
         log.debug("page %d: no Content-Range header", number)
-        return
+        return None
     span = header.split("/", 1)[0].strip()
     if span == "*":
-        got = 0
-    else:
-        try:
-            first, last = (int(x) for x in span.split("-", 1))
-        except ValueError:
-            raise MalformedPage(f"page {number}: bad Content-Range {header!r}") from None
-        got = last - first + 1
-    if got != n_rows:
+        return 0
+    try:
+        first, last = (int(x) for x in span.split("-", 1))
+    except ValueError:
+        raise MalformedPage(f"page {number}: bad Content-Range {header!r}") from None
+    return last - first + 1
+
+
+def _check_range(number: int, header: str | None, n_rows: int) -> None:
+    got = _range_rows(number, header)
+    if got is not None and got != n_rows:
         raise MalformedPage(
             f"page {number}: {n_rows} rows in the body but Content-Range says {header!r}"
         )
@@ -378,11 +498,15 @@ def _total(header: str | None) -> int | None:
 
 
 def reader_from_config(
-    base_url: str | None = None, token: str | None = None, page_size: int | None = None
+    base_url: str | None = None,
+    token: str | None = None,
+    page_size: int | None = None,
+    fmt: str | None = None,
 ) -> TelemetryReader:
-    """A reader with the configured settings and connection (or an explicit URL/token)."""
+    """A reader with the configured settings and connection (or an explicit URL/token); ``fmt``
+    overrides ``sources.postgrest.format``."""
     from fuelopt.config import get_settings
 
     settings = get_settings()
     session, url = session_for(base_url, token, settings.connections.telemetry_api)
-    return TelemetryReader(session, url, settings.sources.postgrest, page_size)
+    return TelemetryReader(session, url, settings.sources.postgrest, page_size, fmt)

@@ -8,6 +8,10 @@ that the extractor uses, with PostgREST's own status codes, headers and error bo
   lte, in, is``; ``order=col[.asc|.desc][.nullsfirst|.nullslast],...``; ``limit``/``offset``;
 - the ``Range: first-[last]`` request header; ``Prefer: count=exact``;
 - ``Content-Range`` on every response (``0-24/*``, ``*/0``, ``0-24/100``), 200/206/416;
+- ``Accept: text/csv`` answered as PostgREST builds it (the same SQL): a header line of the
+  column names, then each row as PostgreSQL's record text without its parentheses (RFC 4180
+  quoting, nulls as empty unquoted fields, empty strings as ``""``, backslashes doubled inside
+  quotes), no final line break; an empty result is one empty line. JSON otherwise;
 - errors as ``{"code", "message", "details", "hint"}`` (PGRST100 bad filter or order, PGRST103
   unsatisfiable range, PGRST205 unknown table, PostgreSQL SQLSTATEs such as 42703);
 - bearer-token auth when started with ``--token`` (401 without or with a wrong token).
@@ -91,6 +95,7 @@ class Query:
     offset: int = 0
     limit: int | None = None
     count: bool = False
+    csv: bool = False
 
 
 class StandinServer(ThreadingHTTPServer):
@@ -195,8 +200,8 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        headers = {"Content-Type": "application/json; charset=utf-8", **headers}
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -239,7 +244,9 @@ class Handler(BaseHTTPRequestHandler):
         status = 200
         if total is not None and returned < total:
             status = 206
-        return status, body, {"Content-Range": content_range, "Range-Unit": "items"}
+        media = "text/csv" if query.csv else "application/json"
+        headers = {"Content-Type": f"{media}; charset=utf-8", "Content-Range": content_range}
+        return status, body, headers | {"Range-Unit": "items"}
 
     def _parse(self, path: str, query_string: str) -> Query:
         table = unquote(path.strip("/"))
@@ -271,6 +278,7 @@ class Handler(BaseHTTPRequestHandler):
         query.offset, query.limit = offset, limit
         prefer = self.headers.get("Prefer", "")
         query.count = any(p.strip() == "count=exact" for p in prefer.split(","))
+        query.csv = wants_csv(self.headers.get("Accept", ""))
         return query
 
     def _range_header(self) -> tuple[int, int | None]:
@@ -375,11 +383,24 @@ class Handler(BaseHTTPRequestHandler):
             else sql.SQL(""),
             sql.Literal(query.offset),
         )
-        statement = sql.SQL(
-            "SELECT coalesce(json_agg(t), '[]')::text, count(t) FROM ({}) AS t"
-        ).format(inner)
+        statement = (CSV_BODY if query.csv else JSON_BODY).format(inner)
         body, returned = _execute(conn, statement, query.params).fetchone()
         return body.encode(), int(returned)
+
+
+JSON_BODY = sql.SQL("SELECT coalesce(json_agg(t), '[]')::text, count(t) FROM ({}) AS t")
+# PostgREST's own CSV body (asCsvF in its SqlFragment.hs): the first row's keys, then each row's
+# record text without the enclosing parentheses.
+CSV_BODY = sql.SQL(
+    """WITH pgrst_source AS ({})
+    SELECT (SELECT coalesce(string_agg(a.k, ','), '')
+            FROM (SELECT json_object_keys(r)::text AS k
+                  FROM (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a)
+        || E'\\n'
+        || coalesce(string_agg(substring(t::text, 2, length(t::text) - 2), E'\\n'), ''),
+        count(t)
+    FROM pgrst_source AS t"""
+)
 
 
 def _execute(conn: psycopg.Connection, statement: sql.Composable, params: list[Any]) -> Any:
@@ -397,6 +418,11 @@ def _execute(conn: psycopg.Connection, statement: sql.Composable, params: list[A
             diag.message_detail,
             diag.message_hint,
         ) from None
+
+
+def wants_csv(accept: str) -> bool:
+    """Whether an ``Accept`` header asks for ``text/csv`` (JSON otherwise)."""
+    return any(m.split(";")[0].strip().lower() == "text/csv" for m in accept.split(","))
 
 
 def _in_list(operand: str) -> list[str] | None:

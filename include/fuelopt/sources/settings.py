@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from fuelopt.settings_base import Section, SqlName
@@ -19,7 +21,9 @@ class PostgrestSettings(Section):
     """Telemetry over PostgREST (connection id: ``connections.telemetry_api``)."""
 
     table: SqlName
+    format: Literal["csv", "json"]
     page_size: int = Field(ge=1)
+    prefetch_pages: int = Field(ge=0)
     count_exact: bool
     connect_timeout_seconds: float = Field(gt=0)
     read_timeout_seconds: float = Field(gt=0)
