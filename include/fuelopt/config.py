@@ -20,6 +20,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, ValidationError
 from fuelopt.alerts.settings import AlertSettings
 from fuelopt.api.settings import ApiSettings
 from fuelopt.dashboard.settings import DashboardSettings
+from fuelopt.haul_physics_settings import HaulPhysicsSettings
 from fuelopt.ml.settings import MlSettings
 from fuelopt.monitor.settings import MonitorSettings
 from fuelopt.optimize.settings import OptimizeSettings
@@ -124,6 +125,7 @@ class Settings(Section):
     warehouse: WarehouseSettings
     sources: SourceSettings
     synth: SynthSettings
+    physics: HaulPhysicsSettings
     quality: QualitySettings
     ml: MlSettings
     optimize: OptimizeSettings

@@ -74,3 +74,22 @@ def test_override_of_unknown_section_names_variable():
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "absent.yaml", environ={})
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: d["physics"]["rolling_resistance"].update(poor=-0.04),
+            "physics.rolling_resistance.poor",
+        ),
+        (lambda d: d["physics"]["rolling_resistance"].pop("poor"), "needs exactly the keys"),
+        (
+            lambda d: d["physics"].update(default_road_condition="muddy"),
+            "physics.default_road_condition",
+        ),
+    ],
+)
+def test_haul_physics_constants_are_validated(tmp_path, mutate, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(_write(tmp_path, mutate), environ={})

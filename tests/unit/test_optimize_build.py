@@ -60,7 +60,9 @@ def test_next_shift_follows_the_calendar():
 def test_scenario_from_history_is_valid_and_solvable(mine):
     cfg = get_settings().optimize
     shift = shift_of(date(2026, 1, 3), "night", cfg.shift)
-    doc = build_scenario(_inputs(mine, shift), shift, cfg, Predictor("physics"))
+    doc = build_scenario(
+        _inputs(mine, shift), shift, cfg, Predictor("physics"), get_settings().physics
+    )
     scenario = parse_scenario(doc)
     _, eq, cycles = mine
     assert {t.id for t in scenario.trucks} == set(
@@ -86,11 +88,13 @@ def test_missing_shift_plan_is_reported(mine):
     cfg = get_settings().optimize
     shift = shift_of(date(2026, 2, 1), "day", cfg.shift)
     with pytest.raises(ValueError, match="no shift plan rows for 2026-02-01_day"):
-        build_scenario(_inputs(mine, shift), shift, cfg, Predictor("physics"))
+        build_scenario(
+            _inputs(mine, shift), shift, cfg, Predictor("physics"), get_settings().physics
+        )
 
 
 def test_physics_litres_grow_with_climb_and_payload():
-    cfg = get_settings().optimize.physics
+    cfg = get_settings().physics
     frame = pd.DataFrame(
         {
             "payload_t": [220.0, 220.0, 0.0],
@@ -132,4 +136,4 @@ def test_champion_model_is_used_when_registered(tmp_path, monkeypatch):
     predictor = load_predictor()
     assert predictor.source == f"champion {name} v{info.registered_model_version}"
     frame = pd.DataFrame({"payload_t": [200.0, 100.0]})
-    assert list(predictor.predict(frame, get_settings().optimize.physics)) == [100.0, 50.0]
+    assert list(predictor.predict(frame, get_settings().physics)) == [100.0, 50.0]

@@ -67,6 +67,7 @@ def _train_cycle_model(args: argparse.Namespace) -> int:
     from fuelopt.frames import read_frame
     from fuelopt.ml.cycle_model import (
         PYFUNC_CODE,
+        PYFUNC_CODE_PATHS,
         cli_metrics,
         pip_requirements,
         train_cycle_model,
@@ -82,7 +83,9 @@ def _train_cycle_model(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         artifacts = write_artifacts(model, Path(tmp))
-        save_model_dir(PYFUNC_CODE, artifacts, Path(args.model_out), pip_requirements())
+        save_model_dir(
+            PYFUNC_CODE, artifacts, Path(args.model_out), pip_requirements(), PYFUNC_CODE_PATHS
+        )
     print(json.dumps({**cli_metrics(model), "model_out": str(args.model_out)}))
     return 0
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fuelopt import haul_physics
 from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
 from fuelopt.frames import numeric_column
@@ -23,6 +24,8 @@ from fuelopt.ml.walk_forward import Fold, regression_metrics, time_folds
 log = logging.getLogger(__name__)
 
 PYFUNC_CODE = Path(__file__).with_name("cycle_pyfunc.py")
+# Saved beside the pyfunc: the physics formula it shares with the optimiser.
+PYFUNC_CODE_PATHS = (Path(haul_physics.__file__),)
 ENGINEERED = [
     "grade_work_mj",
     "empty_climb_mj",
@@ -84,7 +87,8 @@ def validate_frame(frame: pd.DataFrame, cfg: CycleModelSettings, source: str) ->
 
 
 def make_meta(train: pd.DataFrame, cfg: CycleModelSettings) -> dict[str, Any]:
-    """What the served model needs besides the booster: features, categories, physics constants."""
+    """What the served model needs besides the booster: features, categories, and the physics
+    constants (section ``physics``) as trained, so a config change never changes its predictions."""
     categories = {
         c: sorted(train[c].dropna().astype("string").str.strip().unique().tolist())
         for c in cfg.categorical_features
@@ -93,7 +97,7 @@ def make_meta(train: pd.DataFrame, cfg: CycleModelSettings) -> dict[str, Any]:
         "numeric_features": list(cfg.numeric_features),
         "categories": categories,
         "model_features": [*cfg.numeric_features, *ENGINEERED, *cfg.categorical_features],
-        "physics": cfg.physics.model_dump(),
+        "physics": get_settings().physics.model_dump(),
         "min_fuel_l": cfg.min_fuel_l,
         "target": cfg.target,
         "single_thread_below_rows": cfg.single_thread_below_rows,

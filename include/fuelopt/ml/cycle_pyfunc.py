@@ -1,7 +1,8 @@
 """The cycle fuel model as an MLflow "model from code": preprocessing + XGBoost booster.
 
 Self-contained on purpose (only numpy, pandas, xgboost, mlflow): MLflow copies this file into the
-saved model, so ``mlflow.pyfunc.load_model(DIR)`` works where the fuelopt package is not
+saved model, and with it ``fuelopt/haul_physics.py`` (``code_paths``: the physics formula shared
+with the optimiser), so ``mlflow.pyfunc.load_model(DIR)`` works where the fuelopt package is not
 installed. Training (fuelopt.ml.cycle_model) imports :func:`engineer` from here, so the features a
 model is trained on and the features it is served with are built by the same code.
 """
@@ -9,10 +10,20 @@ model is trained on and the features it is served with are built by the same cod
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+if __name__ == "fuelopt.ml.cycle_pyfunc":
+    from fuelopt import haul_physics
+else:  # run by MLflow from a saved model: the copy saved with it (its code/ is on sys.path)
+    sys.modules.pop("haul_physics", None)  # another model's copy may have been imported
+    try:
+        import haul_physics
+    except ModuleNotFoundError:  # MLflow runs this file once while saving it, from the source
+        from fuelopt import haul_physics
 
 
 def engineer(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
@@ -25,38 +36,26 @@ def engineer(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
     for col in meta["numeric_features"]:
         values = frame[col] if col in frame.columns else pd.Series(np.nan, index=frame.index)
         out[col] = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-    phys = meta["physics"]
-    g = float(phys["gravity_m_s2"])
-    empty_t = float(phys["nominal_empty_mass_t"])
-    if "road_condition" in frame.columns:
-        road = frame["road_condition"].astype("string").str.strip().str.lower()
-        rr = road.map(phys["rolling_resistance"]).astype(float)
-        rr = rr.fillna(float(phys["default_rolling_resistance"])).to_numpy()
-    else:
-        rr = np.full(n, float(phys["default_rolling_resistance"]))
 
     def col(name: str) -> np.ndarray:
         return out[name] if name in out else np.full(n, np.nan)
 
-    payload, loaded_km = col("payload_t"), col("loaded_distance_km")
-    empty_km, rise, fall = col("empty_distance_km"), col("rise_m"), col("fall_m")
+    loaded_km, empty_km = col("loaded_distance_km"), col("empty_distance_km")
     queue, speed = col("queue_min"), col("avg_speed_kmh")
-    loaded_t = empty_t + np.nan_to_num(payload)
-    # Mechanical work in MJ: t * 1000 kg * g * m / 1e6 = t * g * m / 1000.
-    out["grade_work_mj"] = loaded_t * g * np.nan_to_num(rise) / 1000.0
-    # The empty return climbs back the loaded leg's descent.
-    out["empty_climb_mj"] = empty_t * g * np.nan_to_num(fall) / 1000.0
-    out["rolling_work_mj"] = (
-        g * rr * (loaded_t * np.nan_to_num(loaded_km) + empty_t * np.nan_to_num(empty_km))
-    )
-    out["physics_work_mj"] = out["grade_work_mj"] + out["empty_climb_mj"] + out["rolling_work_mj"]
+    # The constants the model was trained with (meta), the empty mass nominal: the model's input
+    # contract has no capacity column.
+    work = haul_physics.cycle_work(frame, meta["physics"], capacity=None)
+    out["grade_work_mj"] = work.grade_mj
+    out["empty_climb_mj"] = work.empty_climb_mj
+    out["rolling_work_mj"] = work.rolling_mj
+    out["physics_work_mj"] = work.total_mj
     with np.errstate(divide="ignore", invalid="ignore"):
         moving_h = (np.nan_to_num(loaded_km) + np.nan_to_num(empty_km)) / np.where(
             speed > 0, speed, np.nan
         )
     out["moving_h"] = moving_h
     out["queue_h"] = queue / 60.0
-    out["rolling_resistance"] = rr
+    out["rolling_resistance"] = work.rolling_resistance
     # XGBoost works in float32: a value beyond its range (a ratio on a near-zero speed) would be
     # rejected as infinite, so it becomes missing, which the trees route natively.
     limit = float(np.finfo(np.float32).max)

@@ -112,8 +112,15 @@ def client():
     return MlflowClient(tracking_uri=tracking_uri())
 
 
-def save_model_dir(code: Path, artifacts: dict[str, str], out_dir: Path, pip: list[str]) -> None:
-    """Save a models-from-code pyfunc to ``out_dir``, replacing an earlier MLflow model there."""
+def save_model_dir(
+    code: Path,
+    artifacts: dict[str, str],
+    out_dir: Path,
+    pip: list[str],
+    code_paths: tuple[Path, ...] = (),
+) -> None:
+    """Save a models-from-code pyfunc to ``out_dir``, replacing an earlier MLflow model there;
+    ``code_paths``: modules saved with it (importable by ``code`` at load)."""
     import mlflow
 
     out_dir = Path(out_dir)
@@ -126,7 +133,11 @@ def save_model_dir(code: Path, artifacts: dict[str, str], out_dir: Path, pip: li
     try:
         target = staging / "model"
         mlflow.pyfunc.save_model(
-            path=str(target), python_model=str(code), artifacts=artifacts, pip_requirements=pip
+            path=str(target),
+            python_model=str(code),
+            artifacts=artifacts,
+            pip_requirements=pip,
+            code_paths=[str(p) for p in code_paths] or None,
         )
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -135,8 +146,15 @@ def save_model_dir(code: Path, artifacts: dict[str, str], out_dir: Path, pip: li
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def log_model(code: Path, artifacts: dict[str, str], registered_name: str, pip: list[str]):
-    """Log a models-from-code pyfunc in the active run and register it; returns the version."""
+def log_model(
+    code: Path,
+    artifacts: dict[str, str],
+    registered_name: str,
+    pip: list[str],
+    code_paths: tuple[Path, ...] = (),
+):
+    """Log a models-from-code pyfunc (with the modules ``code_paths``) in the active run and
+    register it; returns the version."""
     import mlflow
 
     info = mlflow.pyfunc.log_model(
@@ -144,6 +162,7 @@ def log_model(code: Path, artifacts: dict[str, str], registered_name: str, pip: 
         python_model=str(code),
         artifacts=artifacts,
         pip_requirements=pip,
+        code_paths=[str(p) for p in code_paths] or None,
         registered_model_name=registered_name,
     )
     return info.registered_model_version

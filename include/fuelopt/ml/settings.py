@@ -22,15 +22,6 @@ class WalkForwardSettings(Section):
     fallback_folds: int = Field(gt=0)
 
 
-class PhysicsSettings(Section):
-    """Constants of the physics baseline and features (docs/domain.md#haul-truck-fuel)."""
-
-    gravity_m_s2: float = Field(gt=0)
-    nominal_empty_mass_t: float = Field(gt=0)
-    rolling_resistance: dict[str, float]
-    default_rolling_resistance: float = Field(gt=0)
-
-
 class TuningRange(Section):
     """One hyper-parameter's search range."""
 
@@ -74,7 +65,6 @@ class CycleModelSettings(Section):
     max_fuel_l: float = Field(gt=0)
     reference_sample_rows: int = Field(gt=0)
     walk_forward: WalkForwardSettings
-    physics: PhysicsSettings
     tuning: TuningSettings
 
 

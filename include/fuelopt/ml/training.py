@@ -128,7 +128,11 @@ def train_cycle_challenger(frame: pd.DataFrame, tags: dict[str, str] | None = No
         )
         artifacts = cm.write_artifacts(model, tmpdir / "model")
         version = registry.log_model(
-            cm.PYFUNC_CODE, artifacts, ml.cycle_model_name, cm.pip_requirements()
+            cm.PYFUNC_CODE,
+            artifacts,
+            ml.cycle_model_name,
+            cm.pip_requirements(),
+            cm.PYFUNC_CODE_PATHS,
         )
         _log_card(tmpdir, _cycle_card(model, version, run.info.run_id))
     registry.mark_challenger(

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fuelopt.haul_physics_settings import HaulPhysicsSettings
 from fuelopt.optimize.fuel import Predictor
 from fuelopt.optimize.settings import OptimizeSettings, ShiftSettings
 
@@ -148,9 +149,14 @@ def worked_hours(cycles: pd.DataFrame, cfg: ShiftSettings) -> pd.Series:
 
 
 def build_scenario(
-    inputs: dict[str, Any], shift: Shift, cfg: OptimizeSettings, predictor: Predictor
+    inputs: dict[str, Any],
+    shift: Shift,
+    cfg: OptimizeSettings,
+    predictor: Predictor,
+    physics: HaulPhysicsSettings,
 ) -> dict[str, Any]:
-    """Scenario document (docs/contracts.md §4) plus context keys (shift, fuel_source, profiles)."""
+    """Scenario document (docs/contracts.md §4) plus context keys (shift, fuel_source, profiles);
+    ``physics`` (the ``physics`` section) gives the fallback litres and the queue's idle burn."""
     sc = cfg.scenario
     equipment = inputs["equipment"].copy()
     targets = inputs["targets"].copy()
@@ -235,7 +241,7 @@ def build_scenario(
                 )
                 keys.append((shovel_id, dump_id, model, float(share)))
     frame = pd.DataFrame(rows)
-    predicted = predictor.predict(frame, cfg.physics) if rows else np.array([])
+    predicted = predictor.predict(frame, physics) if rows else np.array([])
     expected: dict[tuple[str, str, str], float] = {}
     for (shovel_id, dump_id, model, share), fuel_l in zip(keys, predicted, strict=True):
         key = (shovel_id, dump_id, model)
@@ -294,7 +300,7 @@ def build_scenario(
     dumps = sorted({dump for _, dump in routes})
     queue = {
         "load_cv2": cfg.queue.load_cv2,
-        "idle_l_per_h": cfg.physics.idle_lph,
+        "idle_l_per_h": physics.idle_lph,
         "max_trucks_per_shovel": cfg.queue.max_trucks_per_shovel,
     }
     return {

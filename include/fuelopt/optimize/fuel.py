@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fuelopt.optimize.settings import PhysicsFuelSettings
+from fuelopt import haul_physics
+from fuelopt.haul_physics_settings import HaulPhysicsSettings
 
 log = logging.getLogger(__name__)
-G = 9.81
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Predictor:
     source: str  # e.g. "champion fuelopt_cycle_fuel v3" or "physics"
     model: object | None = None
 
-    def predict(self, frame: pd.DataFrame, physics: PhysicsFuelSettings) -> np.ndarray:
+    def predict(self, frame: pd.DataFrame, physics: HaulPhysicsSettings) -> np.ndarray:
         if self.model is None:
             return physics_litres(frame, physics)
         return np.asarray(self.model.predict(frame), dtype=float).reshape(-1)
@@ -45,17 +45,9 @@ def load_predictor() -> Predictor:
     return Predictor(f"{alias} {name} v{version}", model)
 
 
-def physics_litres(frame: pd.DataFrame, cfg: PhysicsFuelSettings) -> np.ndarray:
-    """First-principles litres per cycle: work against grade and rolling resistance over engine
-    efficiency and diesel energy, plus idle burn while queuing, loading and dumping."""
-    payload = frame["payload_t"].astype(float).to_numpy()
-    empty = cfg.empty_mass_ratio * frame["capacity_t"].astype(float).to_numpy()
-    gross = empty + payload
-    loaded_m = frame["loaded_distance_km"].astype(float).to_numpy() * 1000.0
-    empty_m = frame["empty_distance_km"].astype(float).to_numpy() * 1000.0
-    rise = frame["rise_m"].astype(float).to_numpy()
-    fall = frame["fall_m"].astype(float).to_numpy()
-    rr = cfg.rolling_resistance
-    work_mj = G * (gross * (rise + rr * loaded_m) + empty * (fall + rr * empty_m)) / 1000.0
-    idle_h = (frame["queue_min"].astype(float).to_numpy() + cfg.load_dump_min) / 60.0
-    return work_mj / (cfg.engine_efficiency * cfg.diesel_mj_per_l) + cfg.idle_lph * idle_h
+def physics_litres(frame: pd.DataFrame, cfg: HaulPhysicsSettings) -> np.ndarray:
+    """First-principles litres per cycle (:func:`fuelopt.haul_physics.litres`), the truck's empty
+    mass from the frame's ``capacity_t`` (rated payload)."""
+    constants = cfg.model_dump()
+    work = haul_physics.cycle_work(frame, constants, capacity="capacity_t")
+    return haul_physics.litres(work.total_mj, frame, constants)

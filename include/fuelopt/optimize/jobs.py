@@ -92,7 +92,7 @@ def build_step(target: Shift) -> str:
     settings = get_settings()
     with connect() as conn:
         inputs = read_inputs(conn, target, settings.optimize)
-    doc = build_scenario(inputs, target, settings.optimize, load_predictor())
+    doc = build_scenario(inputs, target, settings.optimize, load_predictor(), settings.physics)
     parse_scenario(doc)  # the DAG's scenario obeys the same contract as a user's
     path = shift_folder(target.key) / "scenario.json"
     write_json(doc, path)

@@ -55,22 +55,6 @@ class ScenarioBuildSettings(Section):
     compatibility_from_history: bool
 
 
-class PhysicsFuelSettings(Section):
-    """Fallback litres per cycle when no champion model exists (docs/domain.md#haul-truck-fuel).
-
-    litres = (g x [gross x (rise + rr x loaded_m) + empty x (rr x empty_m)] / efficiency) / MJ per
-    litre + idle_lph x (queue + load/dump) hours.
-    """
-
-    rolling_resistance: float = Field(gt=0, lt=0.2)
-    engine_efficiency: float = Field(gt=0, le=1)
-    diesel_mj_per_l: float = Field(gt=0)
-    idle_lph: float = Field(ge=0)
-    load_dump_min: float = Field(ge=0)
-    # Empty truck mass as a fraction of rated payload (CAT 793F ~ 160 t for 227 t payload).
-    empty_mass_ratio: float = Field(gt=0)
-
-
 class QueueSettings(Section):
     """Queue-aware assignment (fuelopt.optimize.queueing): the scenario's optional ``queue``."""
 
@@ -116,7 +100,6 @@ class OptimizeSettings(Section):
     solver: SolverSettings
     shift: ShiftSettings
     scenario: ScenarioBuildSettings
-    physics: PhysicsFuelSettings
     queue: QueueSettings
     bench: BenchSettings
     plan_realised: PlanRealisedSettings

@@ -29,6 +29,10 @@ So fuel grows with gross vehicle weight × (grade + rolling resistance) × speed
 Carlson engine-based estimate (docs/domain.md). The operator effect and the sensor noise are not
 visible in the cycle columns: together they are the irreducible error documented in truth.json.
 Truck figures come from :mod:`fuelopt.synth.truck_models`.
+
+This is the mine's *true* physics ("the world"), with its own constants (``synth.physics``). The
+product's estimates (the optimiser's fallback and the cycle model's physics features) are the
+simpler work formula of :mod:`fuelopt.haul_physics` with the ``physics`` section's constants.
 """
 
 from __future__ import annotations
@@ -37,9 +41,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from fuelopt.haul_physics import G_M_S2 as G
 from fuelopt.synth.settings import PhysicsSettings
 
-G = 9.81
 PHASES = (
     "empty_flat",
     "empty_down",

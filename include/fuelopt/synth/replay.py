@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
 from fuelopt.optimize.build import CYCLE_COLUMNS, Shift, build_scenario, shift_of
 from fuelopt.optimize.fuel import Predictor
@@ -301,6 +302,6 @@ def shift_scenario(
     target = shift_of(shift_date, shift, cfg.shift)
     inputs = history_inputs(mine, target, cfg)
     try:
-        return build_scenario(inputs, target, cfg, predictor(mine, fuel))
+        return build_scenario(inputs, target, cfg, predictor(mine, fuel), get_settings().physics)
     except ValueError as exc:
         raise BadInput(f"--shift-date: {exc}") from None

@@ -6,13 +6,13 @@ from datetime import date
 
 from pydantic import Field, field_validator, model_validator
 
+from fuelopt.haul_physics import ROAD_CONDITIONS
 from fuelopt.settings_base import Section, SqlName
-
-ROAD_CONDITIONS = ("good", "fair", "poor")
 
 
 class PhysicsSettings(Section):
-    """Fuel model constants (equations in fuelopt.synth.physics)."""
+    """The synthetic mine's true fuel model constants (equations in fuelopt.synth.physics). The
+    mine is "the world": these may differ from the product's estimates (section ``physics``)."""
 
     specific_consumption_l_per_kwh: float = Field(gt=0.15, lt=0.35)
     accessory_load_frac: float = Field(ge=0, lt=0.5)
