@@ -22,6 +22,7 @@ MARTS = [
     "fct_drift_checks",
     "fct_truck_shift_fuel",
     "fct_fuel_savings",
+    "fct_plan_adherence",
 ]
 FORBIDDEN = [
     "raw.haul_cycles",

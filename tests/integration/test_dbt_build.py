@@ -111,6 +111,7 @@ MODELS = {
     "marts.fct_fuel_daily": '"date"',
     "marts.fct_truck_shift_fuel": "truck_id, shift_date, shift",
     "marts.fct_fuel_savings": "shift_date, shift, lever, shovel_id, dump_id",
+    "marts.fct_plan_adherence": "shift_date, shift, truck_id",
     "ops.rejects": "reject_id",
 }
 

@@ -47,6 +47,7 @@ class FuelSettings(Section):
     idle_benchmark_min: float = Field(ge=0, le=720)
     underload_target_frac: float = Field(gt=0, le=1.5)
     road_min_baseline_cycles: int = Field(ge=1)
+    plan_comparison_days: int = Field(ge=1, le=366)
 
 
 class GateSettings(Section):
