@@ -58,7 +58,8 @@ def test_a_published_past_plan_is_held_against_the_cycles(
     ).set_index("truck_id")
     plan = _query(
         warehouse_uri,
-        f"SELECT truck_id, sum(cycles) AS cycles FROM marts.fct_fleet_plan"
+        "SELECT truck_id, sum(cycles) AS cycles, sum(planned_tonnes) AS tonnes,"
+        " sum(predicted_fuel_l) AS fuel_l FROM marts.fct_fleet_plan"
         f" WHERE shift_date = '{day}' AND shift = 'day' GROUP BY truck_id",
     ).set_index("truck_id")
     end = target.start + timedelta(hours=settings.optimize.shift.shift_hours)
@@ -79,6 +80,13 @@ def test_a_published_past_plan_is_held_against_the_cycles(
     assert adherence["planned_cycles"].to_dict() == plan.loc[adherence.index, "cycles"].to_dict()
     assert adherence["actual_fuel_l"].to_numpy() == pytest.approx(
         cycles.loc[adherence.index, "fuel_l"].to_numpy()
+    )
+    assert adherence["planned_tonnes"].to_numpy() == pytest.approx(
+        plan.loc[adherence.index, "tonnes"].to_numpy()
+    )
+    assert (adherence["planned_tonnes"] > 0).all()
+    assert adherence["planned_litres_per_t"].to_numpy() == pytest.approx(
+        (plan.loc[adherence.index, "fuel_l"] / plan.loc[adherence.index, "tonnes"]).to_numpy()
     )
     assert adherence["adherence_pct"].between(0, 100).all()
     assert (adherence["cycles_at_planned_shovel"] <= adherence["actual_cycles"]).all()

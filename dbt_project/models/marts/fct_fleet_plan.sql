@@ -8,6 +8,7 @@ select
     p.shovel_id,
     p.dump_id,
     p.cycles,
+    p.planned_tonnes,
     p.predicted_fuel_l,
     p.predicted_cost,
     p.predicted_co2_kg,

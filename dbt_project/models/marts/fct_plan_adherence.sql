@@ -16,7 +16,7 @@ with plan_rows as (
 ),
 
 planned_routes as (
-    select plan_id, shift_date, shift, truck_id, shovel_id, cycles, predicted_fuel_l
+    select plan_id, shift_date, shift, truck_id, shovel_id, cycles, planned_tonnes, predicted_fuel_l
     from plan_rows
     where plan_rank = 1
 ),
@@ -43,6 +43,7 @@ planned as (
         r.truck_id,
         max(r.plan_id) as plan_id,
         sum(r.cycles) as planned_cycles,
+        sum(r.planned_tonnes) as planned_tonnes,
         sum(r.predicted_fuel_l) as planned_fuel_l
     from planned_routes r
     group by r.shift_date, r.shift, r.truck_id
@@ -135,6 +136,7 @@ joined as (
         p.plan_id,
         ps.shovel_id as planned_shovel_id,
         p.planned_cycles,
+        p.planned_tonnes,
         p.planned_fuel_l,
         xs.shovel_id as actual_shovel_id,
         a.actual_cycles,
@@ -177,9 +179,11 @@ final as (
         cycles_at_planned_shovel,
         100.0 * cast(cycles_at_planned_shovel as {{ dbt.type_float() }}) / actual_cycles
             as adherence_pct,
+        planned_tonnes,
         actual_tonnes,
         planned_fuel_l,
         actual_fuel_l,
+        planned_fuel_l / nullif(planned_tonnes, 0) as planned_litres_per_t,
         actual_fuel_l * {{ var('diesel_price_per_l') }} as actual_fuel_cost,
         actual_fuel_l * {{ var('co2_kg_per_l') }} as actual_co2_kg,
         actual_fuel_l / nullif(actual_tonnes, 0) as actual_litres_per_t,

@@ -40,6 +40,7 @@ COLUMNS = (
     "saving_cost",
     "saving_co2_kg",
     "currency",
+    "planned_tonnes",
 )
 
 
@@ -67,19 +68,19 @@ def plan_rows(
         cost.get("currency"),
     )
 
-    def row(truck: str, shovel: str, dump: str, cycles: int, litres: float) -> tuple:
+    def row(truck: str, shovel: str, dump: str, cycles: int, litres: float, t: float) -> tuple:
         priced = (
             None if price is None else litres * price,
             None if co2 is None else litres * co2,
         )
-        return (*head, truck, shovel, dump, cycles, litres, *run, *priced, *totals)
+        return (*head, truck, shovel, dump, cycles, litres, *run, *priced, *totals, t)
 
     rows = [
-        row(a["truck"], a["shovel"], a["dump"], a["cycles"], a["fuel_l"])
+        row(a["truck"], a["shovel"], a["dump"], a["cycles"], a["fuel_l"], a["tonnes"])
         for a in plan["assignments"]
     ]
     used = {a["truck"] for a in plan["assignments"]}
-    rows += [row(t.id, IDLE, IDLE, 0, 0.0) for t in scenario.trucks if t.id not in used]
+    rows += [row(t.id, IDLE, IDLE, 0, 0.0, 0.0) for t in scenario.trucks if t.id not in used]
     return rows
 
 

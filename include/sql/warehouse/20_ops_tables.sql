@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS ops.fleet_plan (
     saving_cost       double precision,
     saving_co2_kg     double precision,
     currency          text,
+    planned_tonnes    double precision,          -- cycles x the truck's payload
     PRIMARY KEY (shift_date, shift, truck_id, shovel_id, dump_id)
 );
 -- Warehouses created before plans were priced.
@@ -103,7 +104,8 @@ ALTER TABLE ops.fleet_plan
     ADD COLUMN IF NOT EXISTS saving_l         double precision,
     ADD COLUMN IF NOT EXISTS saving_cost      double precision,
     ADD COLUMN IF NOT EXISTS saving_co2_kg    double precision,
-    ADD COLUMN IF NOT EXISTS currency         text;
+    ADD COLUMN IF NOT EXISTS currency         text,
+    ADD COLUMN IF NOT EXISTS planned_tonnes   double precision;
 
 -- Drift and performance checks (fuelopt.monitor): one row per check and column.
 CREATE TABLE IF NOT EXISTS ops.drift_checks (
