@@ -400,6 +400,33 @@ def lever_lines() -> list[str]:
     ]
 
 
+def adherence_lines() -> list[str]:
+    """Planned shifts the mine has since worked: did the trucks follow the plan, and did the shift
+    burn less per tonne than comparable unplanned ones (read as bi_reader)."""
+    from fuelopt.warehouse.marts import plan_adherence, read_only, reader_uri
+
+    with read_only(reader_uri()) as conn:
+        shifts = plan_adherence(conn, get_settings().reports.summary_adherence_shifts)
+    if not shifts:
+        return ["Plan adherence: none yet (no planned shift has haul cycles)"]
+
+    def num(value: float | None, spec: str) -> str:
+        return "n/a" if value is None else format(value, spec)
+
+    return [
+        "Plan adherence (planned shifts the mine has worked; litres per tonne):",
+        *(
+            f"  {r['shift_date']} {r['shift']:<5} {r['trucks']} trucks, "
+            f"{num(r['adherence_pct'], '.0f')} % of cycles at the planned shovel; "
+            f"planned {num(r['planned_litres_per_t'], '.3f')}, realised "
+            f"{num(r['shift_litres_per_t'], '.3f')}, unplanned shifts "
+            f"{num(r['unplanned_litres_per_t'], '.3f')} "
+            f"({num(r['shift_vs_unplanned_pct'], '+.1f')} %)"
+            for r in shifts
+        ),
+    ]
+
+
 def where_results_are() -> list[str]:
     """Lines telling the user where every result of the main job is."""
     from psycopg import sql
@@ -430,6 +457,7 @@ def where_results_are() -> list[str]:
         f"Warehouse marts (database {safe_uri}, BI role {settings.warehouse.roles.bi_reader}):",
         *lines,
         *lever_lines(),
+        *adherence_lines(),
         f"MLflow tracking: {os.environ.get('MLFLOW_TRACKING_URI', '(unset)')}",
         f"Fleet plans (plan.md, chart, plan.json per shift): {plans}",
         f"Shift reports (<date>_<shift>.pdf and .xlsx): {shift_reports}",

@@ -62,6 +62,9 @@ def _kill_when_loading(env: dict[str, str], log_path) -> set[int]:
     return pids
 
 
+# Beyond the suite's 900 s: on a busy shared machine the killed run plus the whole chain can take
+# longer; the main job's own subprocess deadline below still bounds it.
+@pytest.mark.timeout(2700)
 def test_main_job_runs_the_chain_on_the_scheduler(mine_env, tmp_path):
     pids = _kill_when_loading(mine_env, tmp_path / "killed.log")
     assert {"api-server", "scheduler", "dag-processor", "triggerer"} <= {
@@ -135,3 +138,4 @@ def test_main_job_runs_the_chain_on_the_scheduler(mine_env, tmp_path):
             assert stem.with_suffix(f".{fmt}").stat().st_size > 0, stem
     assert "Weekly reports" in done.stdout and f"{planned_day}_day.pdf" in done.stdout
     assert "Biggest fuel-saving levers" in done.stdout and " kg" in done.stdout
+    assert "Plan adherence" in done.stdout

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from fuelopt.config import get_settings
+from fuelopt.pipeline import adherence_lines
 from fuelopt.synth import MineSpec
 from fuelopt.transform.dbt_run import run_dbt
 from fuelopt.warehouse.db import query_frame
@@ -40,6 +41,9 @@ def test_a_published_past_plan_is_held_against_the_cycles(
     target_path = tmp_path / "target"
     run_dbt(["build"], uri=warehouse_uri, target_path=target_path)
     assert _query(warehouse_uri, "SELECT count(*) AS n FROM marts.fct_plan_adherence")["n"][0] == 0
+    reader = as_role(warehouse_uri, settings.warehouse.roles.bi_reader)
+    monkeypatch.setenv("AIRFLOW_CONN_FUELOPT_BI_READER", reader)
+    assert adherence_lines() == ["Plan adherence: none yet (no planned shift has haul cycles)"]
 
     # The last day's day shift: it has cycles, and the day shifts before it are unplanned.
     day = _query(
@@ -51,6 +55,9 @@ def test_a_published_past_plan_is_held_against_the_cycles(
     assert solved["status"] in ("optimal", "feasible"), solved
     published = publish_step(solved["scenario_path"], solved["plan_path"], "adherence")
     assert published["rows"] > 0
+    # A view: the published plan shows before the next dbt run.
+    shown = "SELECT count(*) AS n FROM marts.fct_plan_adherence"
+    assert _query(warehouse_uri, shown)["n"][0] > 0
     run_dbt(["build"], uri=warehouse_uri, target_path=target_path)  # its tests pass, or it raises
 
     adherence = _query(
@@ -95,8 +102,17 @@ def test_a_published_past_plan_is_held_against_the_cycles(
     assert (adherence["unplanned_shifts"] == DAYS - 1).all()  # the earlier day shifts
     assert adherence["unplanned_litres_per_t"].notna().all()
 
-    reader = as_role(warehouse_uri, settings.warehouse.roles.bi_reader)
     with psycopg.connect(reader, autocommit=True) as conn:
         assert conn.execute("SELECT current_user").fetchone()[0] == "bi_reader"
         rows = conn.execute("SELECT count(*) FROM marts.fct_plan_adherence").fetchone()[0]
     assert rows == len(adherence)
+
+    # The main job's summary line of the shift, read as bi_reader.
+    lines = adherence_lines()
+    worked = plan.loc[adherence.index]
+    planned_lpt = worked["fuel_l"].sum() / worked["tonnes"].sum()
+    share = 100 * adherence["cycles_at_planned_shovel"].sum() / adherence["actual_cycles"].sum()
+    assert lines[0].startswith("Plan adherence (")
+    assert lines[1].split()[:4] == [str(day), "day", str(len(adherence)), "trucks,"]
+    assert f"{share:.0f} % of cycles at the planned shovel" in lines[1]
+    assert f"planned {planned_lpt:.3f}, realised {shift_lpt:.3f}" in lines[1]

@@ -2,8 +2,10 @@
     shift, shifts with haul cycles only): planned vs actual shovel and cycles, the actual tonnes,
     litres and litres per tonne, adherence % (share of the truck's cycles loaded at a shovel the
     plan sent it to), and the shift's realised litres per tonne against the mean of comparable
-    unplanned shifts (same shift type, var fuel_plan_comparison_days days before). A table: both
-    inputs are small and a plan can be republished for a past shift. -#}
+    unplanned shifts (same shift type, var fuel_plan_comparison_days days before). A view, like
+    fct_fleet_plan: a plan published after the last dbt run, or republished for a past shift,
+    shows at once. -#}
+{{ config(materialized='view') }}
 {%- set comparison_days = var('fuel_plan_comparison_days') | int -%}
 
 with plan_rows as (

@@ -24,6 +24,7 @@ class ReportSettings(Section):
     # The main job's summary: the biggest levers of the last days of the savings mart.
     summary_levers_top_n: int = Field(ge=1, le=50)
     summary_levers_days: int = Field(ge=1, le=366)
+    summary_adherence_shifts: int = Field(ge=1, le=50)
     # Weeks shown in the weekly report's litres-per-tonne trend (the report's week included).
     trend_weeks: int = Field(ge=1, le=52)
     # The weekly DAG reports the ISO week of (the run's data end - this): the last whole day.

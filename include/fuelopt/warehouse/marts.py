@@ -126,6 +126,28 @@ def top_levers(conn: psycopg.Connection) -> list[dict[str, Any]] | None:
     ).fetchall()
 
 
+def plan_adherence(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]] | None:
+    """The ``limit`` latest planned shifts that have haul cycles: trucks, cycles at the planned
+    shovel (%), litres per tonne planned and realised, and against comparable unplanned shifts;
+    None while ``marts.fct_plan_adherence`` does not exist."""
+    mart = relation("marts", "fct_plan_adherence")
+    if not relation_exists(conn, mart):
+        return None
+    return conn.execute(
+        sql.SQL(
+            "SELECT shift_date, shift, count(*) AS trucks,"
+            " 100.0 * sum(cycles_at_planned_shovel) / nullif(sum(actual_cycles), 0)"
+            " AS adherence_pct,"
+            " sum(planned_fuel_l) / nullif(sum(planned_tonnes), 0) AS planned_litres_per_t,"
+            " max(shift_litres_per_t) AS shift_litres_per_t,"
+            " max(unplanned_litres_per_t) AS unplanned_litres_per_t,"
+            " max(shift_vs_unplanned_pct) AS shift_vs_unplanned_pct"
+            " FROM {} GROUP BY shift_date, shift ORDER BY shift_date DESC, shift DESC LIMIT %s"
+        ).format(mart),
+        (limit,),
+    ).fetchall()
+
+
 def drift_checks(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]:
     """The latest drift, accuracy and freshness checks, newest first."""
     return conn.execute(
