@@ -1,14 +1,15 @@
 """Run every bench in ``bench/`` and print one table: figure, measured, baseline, ratio, goal, met.
 
     python bench/run_all.py [--quick] [--only NAME ...] [--markdown] [--timeout-seconds N]
+    python bench/run_all.py --rows-from SAVED_OUTPUT [--markdown]
 
 Each bench runs as its own process (in its own process group) with a deadline: ``--timeout-seconds``
 or the bench's own in ``BENCHES``. Its last stdout line is its JSON result; ``BENCHES`` says which
 keys are each figure, its baseline (measured in the same run), its ratio and its goal (the goals
 of each bench's docstring). A bench that fails or times out is a row saying so and the others
-still run; the exit code is 1 if any failed or lacked a figure's number (a missed goal is a
-row, not a failure). ``--markdown`` prints the README's table. The last
-line is JSON: every row.
+still run; the exit code is 1 if any failed or lacked a figure's number (a missed goal is a row,
+not a failure). ``--markdown`` prints the README's table. The last line is JSON: every row.
+``--rows-from FILE`` prints the table of a saved run's output (its last line) and runs nothing.
 """
 
 from __future__ import annotations
@@ -249,7 +250,7 @@ def rows_for(name: str, bench: Bench, doc: Mapping[str, Any]) -> list[Row]:
         baseline = lookup(doc, fig.baseline) if fig.baseline else None
         ratio = lookup(doc, fig.ratio) if fig.ratio else None
         if ratio is None and measured is not None and baseline:
-            ratio = measured / baseline
+            ratio = round(measured / baseline, 4)
         missing = [
             p
             for p, v in ((fig.measured, measured), (fig.baseline, baseline), (fig.ratio, ratio))
@@ -336,7 +337,7 @@ def table(rows: Sequence[Row], markdown: bool) -> str:
             r.figure + (f" ({r.detail})" if r.detail else ""),
             _num(r.measured) + (f" {r.unit}" if r.unit and r.measured is not None else ""),
             _num(r.baseline) + (f" {r.unit}" if r.unit and r.baseline is not None else ""),
-            "—" if r.ratio is None else f"{r.ratio:.3g}",
+            _num(r.ratio),
             r.goal or "—",
             _met(r),
         ]
@@ -351,6 +352,20 @@ def table(rows: Sequence[Row], markdown: bool) -> str:
     )
 
 
+def _print_saved(path: Path, markdown: bool) -> int:
+    """The table of a run_all output saved to ``path`` (its last line); exit 2 if unreadable."""
+    try:
+        rows = [Row(**r) for r in (last_json(path.read_text()) or {}).get("rows", [])]
+    except (OSError, TypeError) as exc:
+        print(f"run_all: {path}: {exc}", file=sys.stderr)
+        return 2
+    if not rows:
+        print(f"run_all: {path}: no run_all rows in its last line", file=sys.stderr)
+        return 2
+    print(table(rows, markdown))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, benches: Mapping[str, Bench] = BENCHES) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every bench at its --quick sizes")
@@ -359,7 +374,12 @@ def main(argv: Sequence[str] | None = None, benches: Mapping[str, Bench] = BENCH
     parser.add_argument(
         "--timeout-seconds", type=float, help="deadline of every bench (default: each bench's)"
     )
+    parser.add_argument(
+        "--rows-from", type=Path, metavar="FILE", help="print the table of a saved run (run none)"
+    )
     args = parser.parse_args(argv)
+    if args.rows_from:
+        return _print_saved(args.rows_from, args.markdown)
     unknown = sorted(set(args.only or ()) - set(benches))
     if unknown:
         print(f"run_all: unknown bench {', '.join(unknown)}; known: {', '.join(benches)}",

@@ -290,3 +290,19 @@ def test_every_bench_accepts_quick(name: str) -> None:
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert "--quick" in result.stdout and "--json-out" in result.stdout
+
+
+def test_rows_from_prints_a_saved_run(tmp_path: Path, capsys) -> None:
+    fakes = {
+        name: _fake(run_all.BENCHES[name], _printing(tmp_path, name, RESULTS[name]))
+        for name in ("milp_scaling", "load_throughput")
+    }
+    assert run_all.main(["--quick", "--markdown"], benches=fakes) == 0
+    saved = capsys.readouterr().out
+    (tmp_path / "run.log").write_text("run_all: progress\n" + saved)
+    assert run_all.main(["--rows-from", str(tmp_path / "run.log"), "--markdown"]) == 0
+    assert capsys.readouterr().out.strip() == "\n".join(saved.strip().splitlines()[:-1])
+    assert "| 430 |" in saved  # solve / greedy time 4.3 / 0.01 printed as a plain number
+    (tmp_path / "bad.log").write_text("no json\n")
+    assert run_all.main(["--rows-from", str(tmp_path / "bad.log")]) == 2
+    assert "no run_all rows" in capsys.readouterr().err
