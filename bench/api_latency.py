@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
 import secrets
@@ -28,6 +27,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_args import emit, parse_args
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"requests": 300, "warmup": 30}
 
 
 def free_port() -> int:
@@ -114,7 +118,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--seed", type=int, default=17)
-    args = parser.parse_args()
+    args = parse_args(parser, QUICK)
 
     tmp = Path(tempfile.mkdtemp(prefix="fuelopt-bench-api-"))
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{tmp / 'mlflow.db'}"
@@ -171,7 +175,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "goals": {"p95_ms": "< 50 (10 rows, 20 clients)"},
     }
-    print(json.dumps(result))
+    emit(result, args)
     return 0
 
 

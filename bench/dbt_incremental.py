@@ -14,7 +14,6 @@ scans whole tables either way). The database is dropped at the end. The last lin
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -22,8 +21,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench_args import emit, parse_args
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"days": 60, "trucks": 3, "new_days": 2, "repeats": 1}
 
 
 def _timed(fn) -> float:
@@ -39,7 +44,7 @@ def main() -> None:
     parser.add_argument("--new-days", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = parse_args(parser, QUICK)
 
     import pandas as pd
     import psycopg
@@ -127,7 +132,7 @@ def main() -> None:
             "days": args.days,
             "trucks": args.trucks,
         }
-        print(json.dumps(result))
+        emit(result, args)
     finally:
         drop_database(name)
 

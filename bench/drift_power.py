@@ -18,9 +18,13 @@ six hours of that fleet. For each window, the full check of the monitored column
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
+
+from bench_args import emit, parse_args
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"trials": 40, "trucks": 20, "reference_days": 7, "repeats": 3}
 
 
 def main() -> None:
@@ -32,7 +36,7 @@ def main() -> None:
     parser.add_argument("--shift", type=float, default=0.10)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(parser, QUICK)
 
     import pandas as pd
     from scipy import stats
@@ -110,7 +114,7 @@ def main() -> None:
             "full_check_s": "< 10",
         },
     }
-    print(json.dumps(result, indent=2))
+    emit(result, args)
 
 
 if __name__ == "__main__":

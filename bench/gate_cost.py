@@ -15,7 +15,6 @@ ratio long / short should be near 1 (flat). The databases are dropped at the end
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -24,8 +23,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench_args import emit, parse_args
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"short_days": 10, "long_days": 60, "trucks": 2, "new_days": 2}
 
 
 def gate_seconds(mine, history: range, new_days: range) -> list[float]:
@@ -79,7 +84,7 @@ def main() -> None:
     parser.add_argument("--trucks", type=int, default=4)
     parser.add_argument("--new-days", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    args = parse_args(parser, QUICK)
 
     import os
 
@@ -112,7 +117,7 @@ def main() -> None:
         "long_days": args.long_days,
         "trucks": args.trucks,
     }
-    print(json.dumps(result))
+    emit(result, args)
     docs.cleanup()
 
 

@@ -34,9 +34,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+from bench_args import parse_args
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 STATUSES = ("hauling", "loading", "dumping", "queuing", "idle", "down")
+
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"rows": 100_000, "naive_rows": 10_000}
 
 
 def write_csv(path: Path, rows: int, trucks: int = 50) -> None:
@@ -216,7 +221,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--naive-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs per variant (median kept)")
-    args = parser.parse_args()
+    args = parse_args(parser, QUICK)
     from fuelopt.warehouse.bootstrap import drop_database
     from fuelopt.warehouse.db import database_name
 

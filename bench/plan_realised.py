@@ -15,11 +15,12 @@ The last line is JSON (issue 13).
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from datetime import timedelta
 from typing import Any
+
+from bench_args import emit, parse_args
 
 from fuelopt.config import get_settings
 from fuelopt.optimize.plan import optimize
@@ -104,8 +105,7 @@ def _median(rows: list[dict[str, Any]], plan: str) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer shifts per mine")
-    args = parser.parse_args()
+    args = parse_args(parser, {}, note="optimize.plan_realised.quick_shifts_per_mine")
     settings = get_settings()
     bench = settings.optimize.plan_realised
     per_mine = bench.quick_shifts_per_mine if args.quick else bench.shifts_per_mine
@@ -184,7 +184,7 @@ def main() -> None:
         ),
         "seconds": round(time.perf_counter() - began, 1),
     }
-    print(json.dumps(summary))
+    emit(summary, args)
 
 
 if __name__ == "__main__":

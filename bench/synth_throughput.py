@@ -4,6 +4,7 @@ Each case runs in its own process (so its peak RSS is its own) ``--repeats`` tim
 is reported, and as a ratio against a baseline measured in the same run: plain pandas writing
 the same number of already-built telemetry rows to CSV. Peak memory is shown for two sizes to
 show it does not grow with the number of days (telemetry is streamed one day at a time).
+Goal: peak memory < 2 GB (any size: a year of 60 trucks). The last line is JSON.
 
     python bench/synth_throughput.py --days 7 --trucks 60 [--load] [--repeats 3]
 
@@ -24,6 +25,11 @@ import uuid
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench_args import emit, parse_args
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"days": 2, "trucks": 20, "repeats": 1}
 
 
 def _child(case: str, days: int, trucks: int, out: str, tel: str, ops: str) -> None:
@@ -97,7 +103,7 @@ def main() -> None:
     parser.add_argument("--out", default="")
     parser.add_argument("--tel", default="")
     parser.add_argument("--ops", default="")
-    args = parser.parse_args()
+    args = parse_args(parser, QUICK)
     if args.child:
         _child(args.child, args.days, args.trucks, args.out, args.tel, args.ops)
         return
@@ -128,6 +134,21 @@ def main() -> None:
         slowest = min(r["rows_per_s"] for c, r in results.items() if c != "baseline_pandas_csv")
         print(f"a year of {args.trucks} trucks = {year_rows:,} rows: about "
               f"{year_rows / slowest / 60:.0f} min at the slowest case's rate")  # fmt: skip
+        result = {
+            "days": args.days,
+            "trucks": args.trucks,
+            "repeats": args.repeats,
+            "rows": results["generate"]["rows"],
+            "baseline_rows_per_s": base,
+            "generate_rows_per_s": results["generate"]["rows_per_s"],
+            "csv_rows_per_s": results["csv"]["rows_per_s"],
+            "parquet_rows_per_s": results["parquet"]["rows_per_s"],
+            "load_rows_per_s": results.get("load", {}).get("rows_per_s"),
+            "peak_mb": round(max(r["peak_mb"] for r in results.values()), 1),
+            "peak_growth": round(growth, 3),
+            "goals": {"peak_mb": "< 2048"},
+        }
+        emit(result, args)
     finally:
         if names:
             from fuelopt.warehouse.bootstrap import drop_database
