@@ -128,6 +128,13 @@ BENCHES: dict[str, Bench] = {
         ),
         timeout_s=3600, quick_timeout_s=420,
     ),
+    "transform_overhead": Bench(
+        (
+            Figure("transform DAG on the scheduler vs plain dbt build + gates", "dag_s",
+                   "baseline_s", "ratio", _g("ratio", "<=", 1.3), "s"),
+        ),
+        timeout_s=5400, quick_timeout_s=900,
+    ),
     "model_quality": Bench(
         (
             Figure("cycle model MAE vs noise floor", "cycle.cv_mae_l", "cycle.noise_floor_mae_l",

@@ -18,8 +18,11 @@ settings = get_settings()
 
 DOC = f"""
 Builds the warehouse layers with dbt after the raw tables are loaded, one Airflow task per dbt
-model (Cosmos, `dbt build` of the model then its tests), rendered from the dbt manifest written at
-setup. Great Expectations gates stop the run between layers:
+model, rendered by Cosmos from the dbt manifest written at setup. Mode
+`{settings.transform.cosmos_execution_mode}` (`transform.cosmos_execution_mode`): `local` builds
+each model and its tests in its own task; `watcher` runs one `dbt build` per layer
+(`dbt_producer_watcher`) and shows each model and its tests as sensor tasks. Great Expectations
+gates stop the run between layers:
 
 `gate_raw` → dbt cleansed (`stg_*`, `ops.rejects`) → `gate_cleansed` → dbt features →
 `gate_features` → dbt marts → `dbt_docs` (emits the marts Asset).

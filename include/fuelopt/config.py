@@ -29,6 +29,7 @@ from fuelopt.reports.settings import ReportSettings
 from fuelopt.settings_base import Section, SqlName
 from fuelopt.sources.settings import SourceSettings
 from fuelopt.synth.settings import SynthSettings
+from fuelopt.transform.settings import TransformSettings
 from fuelopt.warehouse.settings import WarehouseSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +128,7 @@ class Settings(Section):
     synth: SynthSettings
     physics: HaulPhysicsSettings
     quality: QualitySettings
+    transform: TransformSettings
     ml: MlSettings
     optimize: OptimizeSettings
     monitor: MonitorSettings

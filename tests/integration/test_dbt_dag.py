@@ -27,6 +27,8 @@ def transform_env(airflow_home, warehouse_uri, tmp_path, monkeypatch):
     )
     monkeypatch.setenv("FUELOPT__QUALITY__DATA_DOCS_DIR", str(tmp_path / "gx_docs"))
     monkeypatch.setenv("FUELOPT__QUALITY__DBT__DOCS_DIR", str(tmp_path / "dbt_docs"))
+    # dag.test() runs one task at a time: a watcher sensor could wait on a producer not yet run.
+    monkeypatch.setenv("FUELOPT__TRANSFORM__COSMOS_EXECUTION_MODE", "local")
     get_settings.cache_clear()
     yield warehouse_uri, tmp_path
     get_settings.cache_clear()

@@ -56,6 +56,7 @@ RESULTS: dict[str, dict] = {
                         "trucks": 3},
     "gate_cost": {"short_s": 0.5, "long_s": 1.0, "ratio": 2.0, "short_days": 10, "long_days": 60,
                   "trucks": 2},
+    "transform_overhead": {"dag_s": 70.1, "baseline_s": 36.5, "ratio": 1.92, "mode": "local"},
     "model_quality": {
         "cycle": {
             "cv_mae_l": 4.0, "cv_rmse_l": 5.0, "physics_mae_l": 8.0, "linear_mae_l": 6.0,

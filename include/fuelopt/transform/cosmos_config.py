@@ -84,25 +84,47 @@ def profile_config() -> ProfileConfig:
     )
 
 
+def execution_mode() -> ExecutionMode:
+    """The configured Cosmos execution mode (``transform.cosmos_execution_mode``)."""
+    return ExecutionMode(get_settings().transform.cosmos_execution_mode)
+
+
 def render_config(paths: list[str]) -> RenderConfig:
-    """Render the models under ``paths`` (e.g. ``models/staging``): one task per model, which
-    builds it and then runs its tests (``TestBehavior.BUILD``)."""
+    """Render the models under ``paths`` (e.g. ``models/staging``). LOCAL: one task per model,
+    which builds it and then runs its tests (``TestBehavior.BUILD``). WATCHER: a sensor per model
+    and one per model's tests (``TestBehavior.AFTER_EACH``), fed by the layer's one `dbt build`."""
+    watcher = execution_mode() == ExecutionMode.WATCHER
     return RenderConfig(
         load_method=LoadMode.DBT_MANIFEST,
         select=[f"path:{p}" for p in paths],
-        test_behavior=TestBehavior.BUILD,
+        test_behavior=TestBehavior.AFTER_EACH if watcher else TestBehavior.BUILD,
         emit_datasets=False,
         enable_mock_profile=False,
     )
 
 
 def execution_config() -> ExecutionConfig:
-    """dbt in-process; a model's tests run with it once all the models they read exist."""
+    """dbt in-process; a model's tests run with it once all the models they read exist. WATCHER:
+    the layer's `dbt build` (the producer task) selects tests the same way; a retry of the
+    producer only restores what the build reported and skips, and a retried model or test sensor
+    re-runs its model or tests alone (Cosmos >= 1.14.1)."""
+    mode = execution_mode()
+    watcher = mode == ExecutionMode.WATCHER
     return ExecutionConfig(
-        execution_mode=ExecutionMode.LOCAL,
+        execution_mode=mode,
         invocation_mode=InvocationMode.DBT_RUNNER,
         test_indirect_selection=TestIndirectSelection.BUILDABLE,
+        setup_operator_args=(
+            {"indirect_selection": TestIndirectSelection.BUILDABLE.value} if watcher else None
+        ),
     )
+
+
+def operator_args() -> dict[str, Any]:
+    """Arguments of every model task: WATCHER sensors poll every ``watcher_poke_seconds``."""
+    if execution_mode() != ExecutionMode.WATCHER:
+        return {}
+    return {"poke_interval": get_settings().transform.watcher_poke_seconds}
 
 
 def task_group_kwargs(group_id: str, paths: list[str]) -> dict[str, Any]:
@@ -113,4 +135,5 @@ def task_group_kwargs(group_id: str, paths: list[str]) -> dict[str, Any]:
         "profile_config": profile_config(),
         "render_config": render_config(paths),
         "execution_config": execution_config(),
+        "operator_args": operator_args(),
     }
