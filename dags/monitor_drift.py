@@ -1,5 +1,6 @@
-"""Every six hours: data and prediction drift, forecast accuracy against actuals, source
-freshness; one on-call message per run and, when decided, a retrain request Asset."""
+"""Every six hours: data and prediction drift, forecast accuracy against actuals, shadow scores
+of the cycle fuel models (and an automatic rollback of a degraded champion), source freshness;
+one on-call message per run and, when decided, a retrain request Asset."""
 
 from __future__ import annotations
 
@@ -25,7 +26,12 @@ Writes one row per check and column to `ops.drift_checks` (read by BI as `marts.
   chi-square with Holm correction; **prediction_drift** of the champion's predictions;
 - **accuracy**: tracked demand forecasts (`ops.predictions`) against `marts.fct_fuel_daily`,
   MAPE degradation per horizon against the champion's validation;
-- **freshness**: minutes since the newest raw telemetry and operations rows.
+- **freshness**: minutes since the newest raw telemetry and operations rows;
+- **shadow_scores**: the cycle fuel champion, the previous champion and an unpromoted challenger
+  scored on the window's haul cycles (`ops.shadow_scores`, BI: `marts.fct_model_shadow`); a
+  champion whose live MAE exceeds its validation MAE by `monitor.rollback.margin_pct` after
+  `grace_hours`, when the previous champion did better on the same cycles, is rolled back
+  (a `rollback` row in `ops.drift_checks`, alerted).
 
 Then decides a retrain (sustained drift or degraded accuracy, behind a circuit breaker, logged in
 `ops.retrain_requests`), emits `request.retrain` only when accepted, and sends one message
@@ -63,6 +69,14 @@ def monitor_drift() -> None:
 
         ctx = get_current_context()
         return jobs.run_accuracy(ctx["run_id"], run_data_end(ctx))
+
+    @task
+    def shadow_scores() -> dict:
+        from fuelopt.intervals import is_backfill, run_data_end
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        return jobs.run_shadow(ctx["run_id"], run_data_end(ctx), rollback=not is_backfill(ctx))
 
     @task
     def freshness() -> dict:
@@ -107,7 +121,7 @@ def monitor_drift() -> None:
         return jobs.run_alerts(ctx["run_id"], ctx)
 
     decision = decide_retrain()
-    [data_drift(), accuracy(), freshness()] >> decision
+    [data_drift(), accuracy(), shadow_scores(), freshness()] >> decision
     request_retrain(decision)
     decision >> send_alerts()
 

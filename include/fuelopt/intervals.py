@@ -72,6 +72,12 @@ def run_data_end(context: Mapping[str, Any]) -> datetime:
     return to_utc(run_after, "run_after") or datetime.now(UTC)
 
 
+def is_backfill(context: Mapping[str, Any]) -> bool:
+    """Whether this run is a backfill (``airflow backfill create``)."""
+    run_type = getattr(context.get("dag_run"), "run_type", None)
+    return str(getattr(run_type, "value", run_type)) == "backfill"
+
+
 def stamp_event(context: Mapping[str, Any], asset: Any, data_end: datetime, **extra: Any) -> None:
     """Record on this task's event of ``asset`` how far its data reaches (and any other extras)."""
     context["outlet_events"][asset].extra = {

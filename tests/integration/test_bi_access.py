@@ -20,6 +20,7 @@ MARTS = [
     "fct_fuel_forecast",
     "fct_model_performance",
     "fct_drift_checks",
+    "fct_model_shadow",
     "fct_truck_shift_fuel",
     "fct_fuel_savings",
     "fct_plan_adherence",
@@ -33,6 +34,7 @@ FORBIDDEN = [
     "ops.rejects",
     "ops.predictions",
     "ops.dq_results",
+    "ops.shadow_scores",
 ]
 
 

@@ -72,6 +72,7 @@ def test_monitor_drift_dag_end_to_end(airflow_home, warehouse_uri, mlflow_store)
     run = dag.test(logical_date=first, run_conf={"force_retrain": True})
     assert str(run.state) == "success", _states(run)
     assert set(_states(run).values()) == {"success"}
+    assert "shadow_scores" in _states(run)  # no champion yet: nothing to score, no failure
     assert _retrain_events() == events_before + 1
     with psycopg.connect(warehouse_uri) as conn:
         types = conn.execute(

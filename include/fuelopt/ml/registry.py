@@ -8,6 +8,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from fuelopt.errors import BadInput, RegistryUnavailable
 PREVIOUS_CHAMPION_TAG = "previous_champion"
 STATUS_TAG = "validation_status"
 REASON_TAG = "validation_reason"
+CHAMPION_SINCE_TAG = "champion_since"
 
 
 def check_model_name(name: str) -> str:
@@ -202,12 +204,40 @@ def promote(name: str, version: str, reason: str) -> dict[str, Any]:
     previous = alias_version(name, promo.champion_alias)
     if previous == str(version):
         return {"name": name, "champion": str(version), "previous": previous, "moved": False}
-    tags = {STATUS_TAG: "promoted", REASON_TAG: reason}
+    tags = {STATUS_TAG: "promoted", REASON_TAG: reason, CHAMPION_SINCE_TAG: _now()}
     if previous is not None:
         tags[PREVIOUS_CHAMPION_TAG] = previous
     tag_version(name, version, tags)
     c.set_registered_model_alias(name, promo.champion_alias, str(version))
+    _point_previous(name, previous)
     return {"name": name, "champion": str(version), "previous": previous, "moved": True}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _point_previous(name: str, version: str | None) -> None:
+    """Point the ``previous`` alias at ``version`` (the champion's predecessor, shadow-scored by
+    monitoring), or remove it when the champion has none."""
+    c, alias = client(), get_settings().ml.promotion.previous_alias
+    if version is not None:
+        c.set_registered_model_alias(name, alias, str(version))
+    elif alias_version(name, alias) is not None:
+        c.delete_registered_model_alias(name, alias)
+
+
+def champion_since(name: str, version: str) -> datetime:
+    """When ``version`` last became champion (tag ``champion_since``; a version promoted before
+    that tag existed: when it was registered)."""
+    mv = registry_call(f"{name} v{version}", lambda: client().get_model_version(name, version))
+    if mv is None:
+        raise RuntimeError(f"no model version {name} v{version}")
+    stamp = mv.tags.get(CHAMPION_SINCE_TAG)
+    if stamp:
+        since = datetime.fromisoformat(stamp)
+        return since if since.tzinfo else since.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC)
 
 
 def latest_version(name: str) -> str:
@@ -218,21 +248,34 @@ def latest_version(name: str) -> str:
     return str(max(int(v.version) for v in versions))
 
 
-def rollback(name: str, reason: str) -> dict[str, Any]:
-    """Move ``champion`` back to the champion before the current one, recording why."""
+def rollback(
+    name: str, reason: str, tags: dict[str, Any] | None = None, expected: str | None = None
+) -> dict[str, Any]:
+    """Move ``champion`` back to the champion before the current one, recording why (and
+    ``tags``) on the version rolled back. ``expected``: the champion the caller judged; a
+    champion that moved since is not rolled back (RuntimeError)."""
     check_model_name(name)
     promo = get_settings().ml.promotion
     current = alias_version(name, promo.champion_alias)
     if current is None:
         raise BadInput(f"--name: {name!r} has no {promo.champion_alias} to roll back")
+    if expected is not None and current != str(expected):
+        raise RuntimeError(f"{name}@{promo.champion_alias} moved from v{expected} to v{current}")
     previous = version_tags(name, current).get(PREVIOUS_CHAMPION_TAG)
     if not previous:
         raise BadInput(f"--name: {name} v{current} has no previous champion to roll back to")
     tag_version(
-        name, current, {STATUS_TAG: "rolled_back", REASON_TAG: reason, "rolled_back_to": previous}
+        name,
+        current,
+        {STATUS_TAG: "rolled_back", REASON_TAG: reason, "rolled_back_to": previous, **(tags or {})},
     )
-    tag_version(name, previous, {"restored_from": current, REASON_TAG: f"rollback: {reason}"})
+    tag_version(
+        name,
+        previous,
+        {"restored_from": current, REASON_TAG: f"rollback: {reason}", CHAMPION_SINCE_TAG: _now()},
+    )
     client().set_registered_model_alias(name, promo.champion_alias, previous)
+    _point_previous(name, version_tags(name, previous).get(PREVIOUS_CHAMPION_TAG) or None)
     return {"name": name, "champion": previous, "rolled_back_from": current, "reason": reason}
 
 

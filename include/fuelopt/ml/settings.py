@@ -121,7 +121,15 @@ class PromotionSettings(Section):
     compare_folds: int = Field(gt=0)
     champion_alias: str
     challenger_alias: str
+    previous_alias: str
     targets: TargetSettings
+
+    @model_validator(mode="after")
+    def _distinct_aliases(self) -> PromotionSettings:
+        aliases = (self.champion_alias, self.challenger_alias, self.previous_alias)
+        if len(set(aliases)) != len(aliases):
+            raise ValueError("champion_alias, challenger_alias and previous_alias must differ")
+        return self
 
 
 class TrackingSettings(Section):

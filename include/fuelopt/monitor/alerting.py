@@ -36,6 +36,12 @@ def describe(row: CheckRow) -> str:
         return f"stale source {row.subject}.{row.column_name}: {age} (max {row.threshold:g})"
     if row.check_type == "reachability":
         return f"monitoring could not reach the MLflow registry for {row.subject}: {d.get('error')}"
+    if row.check_type == "rollback":
+        return (
+            f"automatic rollback of {row.subject}: champion is now v{d.get('rolled_back_to')} "
+            f"(was v{d.get('rolled_back_from')}): {d.get('reason')}; window "
+            f"{d.get('window_start')} to {d.get('window_end')}"
+        )
     if row.check_type == "accuracy":
         return (
             f"forecast accuracy {row.subject} {row.column_name}: MAPE {_fmt(d.get('mape_pct'))} % "

@@ -11,7 +11,9 @@ from psycopg import sql
 
 from fuelopt.warehouse.db import jsonb_text, relation
 
-CHECK_TYPES = ("data_drift", "prediction_drift", "accuracy", "freshness", "reachability")
+CHECK_TYPES = (
+    "data_drift", "prediction_drift", "accuracy", "freshness", "reachability", "rollback"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from fuelopt.config import get_settings
 from fuelopt.errors import RegistryUnavailable
 from fuelopt.monitor.checks import CheckRow, read_checks, write_checks
 
@@ -80,6 +81,66 @@ def run_accuracy(run_id: str, when: datetime, uri: str | None = None) -> dict[st
         rows = check_accuracy(conn, when, name, find_champion(name))
         write_checks(conn, run_id, "accuracy", rows, datetime.now(UTC))
     return _summary(rows)
+
+
+def run_shadow(
+    run_id: str,
+    when: datetime,
+    uri: str | None = None,
+    *,
+    rollback: bool = True,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Score the cycle fuel champion and its shadows on the current window's cycles
+    (``ops.shadow_scores``); roll the champion back when it degraded (monitor.rollback), unless
+    ``rollback`` is false (a backfill judges old windows: scores only)."""
+    from fuelopt.ml import registry
+    from fuelopt.monitor import shadow
+    from fuelopt.monitor.champion import model_name
+    from fuelopt.monitor.windows import current_window
+    from fuelopt.warehouse.db import connect
+
+    name = model_name("cycle")
+    cfg = get_settings().monitor.rollback
+    with registry_reachable(run_id, name, uri), connect(uri) as conn:
+        versions = shadow.shadow_versions(name)
+        if not versions:
+            return {"scored": {}, "rolled_back": False, "decision": "no champion cycle model"}
+        frame, start, end = current_window(conn, when)
+        cycles = shadow.live_cycles(frame)
+        if end is None or cycles.empty:
+            return {"scored": {}, "rolled_back": False, "decision": "no cycle in the window"}
+        scores = {
+            role: shadow.score_version(name, version, role, cycles)
+            for role, version in versions.items()
+        }
+        scored_at = datetime.now(UTC)
+        shadow.write_scores(conn, name, (start, end), list(scores.values()), run_id, scored_at)
+        conn.commit()  # the scores stand whatever the registry does next
+        since = registry.champion_since(name, versions["champion"])
+        recent = shadow.recent_windows(conn, name, versions, end, cfg.sustained_windows)
+        why, decision = shadow.rollback_reason(recent, since, now or datetime.now(UTC), cfg)
+        summary = {
+            "scored": {s.role: {"version": s.version, "mae_l": s.mae_l} for s in scores.values()},
+            "rolled_back": False,
+            "decision": decision,
+        }
+        if why is None or not cfg.enabled or not rollback:
+            if why is not None:
+                off = "disabled (monitor.rollback.enabled)" if rollback else "off in a backfill"
+                summary["decision"] = f"{decision}; automatic rollback {off}"
+            log.info("shadow scores of %s..%s: %s", start, end, summary["decision"])
+            return summary
+        row = shadow.rollback_row(name, scores, (start, end), why)
+        registry.rollback(
+            name,
+            f"automatic rollback by {DAG_ID} run {run_id}: {why}",
+            tags={"rolled_back_by": f"{DAG_ID}/{run_id}", "rolled_back_at": scored_at.isoformat()},
+            expected=versions["champion"],
+        )
+        write_checks(conn, run_id, "rollback", [row], scored_at, subject=name)
+        log.warning("rolled %s back to v%s: %s", name, versions["previous"], why)
+        return {**summary, "rolled_back": True, "champion": versions["previous"]}
 
 
 def run_freshness(run_id: str, when: datetime, uri: str | None = None) -> dict[str, Any]:

@@ -89,6 +89,17 @@ class RetrainSettings(Section):
     min_period_hours: PositiveFloat
 
 
+class RollbackSettings(Section):
+    """Automatic rollback of the cycle fuel champion judged on shadow scores of live cycles."""
+
+    enabled: bool
+    margin_pct: float = Field(ge=0)
+    grace_hours: float = Field(ge=0)
+    min_cycles: PositiveInt
+    sustained_windows: PositiveInt
+    severity: Literal["warning", "high", "critical"]
+
+
 class MonitorSettings(Section):
     drift: DriftSettings
     window: WindowSettings
@@ -96,3 +107,4 @@ class MonitorSettings(Section):
     freshness: FreshnessSettings
     alerting: MonitorAlertSettings
     retrain: RetrainSettings
+    rollback: RollbackSettings

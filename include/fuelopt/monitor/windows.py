@@ -36,24 +36,40 @@ def features_table() -> str:
     return f"{settings.warehouse.schemas.features}.{settings.monitor.window.table}"
 
 
-def load_windows(conn: psycopg.Connection, as_of: datetime, champion: Champion | None) -> Windows:
-    """Current window from the warehouse; reference from the champion, else the warehouse."""
+def _rows_between(conn: psycopg.Connection) -> sql.Composed:
     cfg = get_settings().monitor.window
     table = relation("features", cfg.table)
     if not relation_exists(conn, table):
         raise RuntimeError(f"{features_table()} does not exist: has transform_warehouse (dbt) run?")
-    rows_between = sql.SQL("SELECT * FROM {t} WHERE {ts} > %s AND {ts} <= %s").format(
+    return sql.SQL("SELECT * FROM {t} WHERE {ts} > %s AND {ts} <= %s").format(
         t=table, ts=sql.Identifier(cfg.time_column)
     )
+
+
+def current_window(
+    conn: psycopg.Connection, as_of: datetime
+) -> tuple[pd.DataFrame, datetime | None, datetime | None]:
+    """The last ``current_hours`` of the feature frame ending at its newest row at or before
+    ``as_of``: (rows, start, end); no row yet: (empty frame, None, None)."""
+    cfg = get_settings().monitor.window
+    rows_between = _rows_between(conn)
     newest = sql.SQL("SELECT max({ts}) FROM {t} WHERE {ts} <= %s").format(
-        t=table, ts=sql.Identifier(cfg.time_column)
+        t=relation("features", cfg.table), ts=sql.Identifier(cfg.time_column)
     )
     end = conn.execute(newest, (as_of,)).fetchone()[0]
     if end is None:
-        empty = query_frame(conn, rows_between, (as_of, as_of))
-        return Windows(empty, empty, "none", None, None)
+        return query_frame(conn, rows_between, (as_of, as_of)), None, None
     start = end - timedelta(hours=cfg.current_hours)
-    current = query_frame(conn, rows_between, (start, end))
+    return query_frame(conn, rows_between, (start, end)), start, end
+
+
+def load_windows(conn: psycopg.Connection, as_of: datetime, champion: Champion | None) -> Windows:
+    """Current window from the warehouse; reference from the champion, else the warehouse."""
+    cfg = get_settings().monitor.window
+    current, start, end = current_window(conn, as_of)
+    if end is None:
+        return Windows(current, current, "none", None, None)
+    rows_between = _rows_between(conn)
     reference = reference_profile(champion) if champion else None
     if reference is not None:
         source = f"champion:{champion.label}"

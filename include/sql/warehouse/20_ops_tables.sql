@@ -111,7 +111,7 @@ ALTER TABLE ops.fleet_plan
 CREATE TABLE IF NOT EXISTS ops.drift_checks (
     checked_at     timestamptz NOT NULL,
     run_id         text        NOT NULL,
-    check_type     text        NOT NULL,   -- data_drift | prediction_drift | accuracy | freshness | reachability
+    check_type     text        NOT NULL,   -- data_drift | prediction_drift | accuracy | freshness | reachability | rollback
     subject        text        NOT NULL,   -- table or model checked
     column_name    text        NOT NULL,   -- column, horizon or source ('-' when none)
     metric         text        NOT NULL,   -- psi | ks_stat | mape_degradation_pct | minutes_stale ...
