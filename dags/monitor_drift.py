@@ -33,6 +33,10 @@ Writes one row per check and column to `ops.drift_checks` (read by BI as `marts.
   `grace_hours`, when the previous champion did better on the same cycles, is rolled back
   (a `rollback` row in `ops.drift_checks`, alerted).
 
+`score_cycles` writes the champion cycle model's litres for the recent good haul cycles to
+`ops.cycle_predictions` (each cycle once per model version), the counterfactual of the
+`truck_excess` lever of `marts.fct_fuel_savings` (a view: its rows appear at once).
+
 Then decides a retrain (sustained drift or degraded accuracy, behind a circuit breaker, logged in
 `ops.retrain_requests`), emits `request.retrain` only when accepted, and sends one message
 summarising every new event (repeats within the cooldown are not re-sent).
@@ -86,6 +90,14 @@ def monitor_drift() -> None:
         ctx = get_current_context()
         return jobs.run_freshness(ctx["run_id"], run_data_end(ctx))
 
+    @task
+    def score_cycles() -> dict:
+        from fuelopt.intervals import run_data_end
+        from fuelopt.monitor import jobs
+
+        ctx = get_current_context()
+        return jobs.run_cycle_scoring(ctx["run_id"], run_data_end(ctx))
+
     @task(trigger_rule="all_done")
     def decide_retrain() -> dict:
         from fuelopt.monitor import jobs
@@ -124,6 +136,7 @@ def monitor_drift() -> None:
     [data_drift(), accuracy(), shadow_scores(), freshness()] >> decision
     request_retrain(decision)
     decision >> send_alerts()
+    score_cycles()
 
 
 monitor_drift()

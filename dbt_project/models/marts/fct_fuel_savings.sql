@@ -7,8 +7,14 @@
       of its litres that carried no payload: fuel_l × (1 − payload / target) (haul cycles);
     - road_condition: per shovel→dump route, the litres of fair/poor-road cycles above the route's
       mean litres per cycle on good roads for the same truck model (routes × models with at least
-      quality.fuel.road_min_baseline_cycles good cycles), ranked per shift (route_rank). -#}
+      quality.fuel.road_min_baseline_cycles good cycles), ranked per shift (route_rank);
+    - truck_excess (a maintenance flag): per truck-shift, the litres its cycles burned above the
+      champion cycle model's prediction for the same cycles (stg_ops__cycle_predictions), when
+      they are more than quality.fuel.truck_excess_threshold_pct % above it.
+    A view: predictions scored after the last dbt run (monitor_drift) show at once. -#}
+{{ config(materialized='view') }}
 {%- set cat = dbt.type_string() -%}
+{%- set num = dbt.type_float() -%}
 with truck_shifts as (
     select * from {{ ref('fct_truck_shift_fuel') }}
 ),
@@ -79,9 +85,31 @@ road as (
     group by c.shift_date, c.shift, c.shovel_id, c.dump_id
 ),
 
+scored as (
+    select c.shift_date, c.shift, c.truck_id, c.fuel_l, p.predicted_fuel_l
+    from cycles c
+    inner join {{ ref('stg_ops__cycle_predictions') }} p on p.cycle_id = c.cycle_id
+),
+
+truck_excess as (
+    select
+        shift_date,
+        shift,
+        truck_id,
+        sum(fuel_l) - sum(predicted_fuel_l) as saving_l,
+        count(*) as basis_quantity,
+        100.0 * (sum(fuel_l) - sum(predicted_fuel_l)) / sum(predicted_fuel_l) as excess_pct
+    from scored
+    group by shift_date, shift, truck_id
+    having sum(predicted_fuel_l) > 0
+       and sum(fuel_l) > sum(predicted_fuel_l)
+           * (1 + {{ var('fuel_truck_excess_threshold_pct') }} / 100.0)
+),
+
 levers as (
     select shift_date, shift, 'idle_above_benchmark' as lever,
            cast(null as {{ cat }}) as shovel_id, cast(null as {{ cat }}) as dump_id,
+           cast(null as {{ cat }}) as truck_id, cast(null as {{ num }}) as excess_pct,
            saving_l, basis_quantity, 'idle minutes above the benchmark' as basis_unit,
            'telemetry idle litres x (idle minutes - benchmark) / idle minutes, per truck-shift'
                as basis
@@ -89,20 +117,29 @@ levers as (
     union all
     select shift_date, shift, 'queuing',
            cast(null as {{ cat }}), cast(null as {{ cat }}),
+           cast(null as {{ cat }}), cast(null as {{ num }}),
            saving_l, basis_quantity, 'queuing minutes',
            'telemetry litres burned queuing'
     from queuing
     union all
     select shift_date, shift, 'under_loading',
            cast(null as {{ cat }}), cast(null as {{ cat }}),
+           cast(null as {{ cat }}), cast(null as {{ num }}),
            saving_l, basis_quantity, 'tonnes below the payload target',
            'cycle litres x (1 - payload / target payload), cycles below target'
     from under_loading
     union all
     select shift_date, shift, 'road_condition', shovel_id, dump_id,
+           cast(null as {{ cat }}), cast(null as {{ num }}),
            saving_l, basis_quantity, 'fair or poor road cycles',
            'cycle litres above the route and truck model good-road mean'
     from road
+    union all
+    select shift_date, shift, 'truck_excess',
+           cast(null as {{ cat }}), cast(null as {{ cat }}), truck_id, excess_pct,
+           saving_l, basis_quantity, 'haul cycles scored by the champion cycle model',
+           'cycle litres above the champion cycle model prediction, truck-shifts beyond the threshold'
+    from truck_excess
 )
 
 select
@@ -111,6 +148,8 @@ select
     lever,
     shovel_id,
     dump_id,
+    truck_id,
+    excess_pct,
     saving_l,
     saving_l * {{ var('diesel_price_per_l') }} as saving_cost,
     saving_l * {{ var('co2_kg_per_l') }} as saving_co2_kg,

@@ -68,6 +68,12 @@ class CycleModelSettings(Section):
     tuning: TuningSettings
 
 
+class CycleScoringSettings(Section):
+    """The champion's litres per good haul cycle in ops.cycle_predictions (lever truck_excess)."""
+
+    lookback_days: float = Field(gt=0, le=366)  # cycles up to this long before the run's end
+
+
 class DemandModelSettings(Section):
     """Fuel demand forecast: direct multi-horizon XGBoost with conformal intervals."""
 
@@ -149,6 +155,7 @@ class MlSettings(Section):
     artifacts_subdir: str
     seed: int
     cycle: CycleModelSettings
+    cycle_scoring: CycleScoringSettings
     demand: DemandModelSettings
     promotion: PromotionSettings
     tracking: TrackingSettings

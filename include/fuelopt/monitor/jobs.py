@@ -153,6 +153,15 @@ def run_freshness(run_id: str, when: datetime, uri: str | None = None) -> dict[s
     return _summary(rows)
 
 
+def run_cycle_scoring(run_id: str, when: datetime, uri: str | None = None) -> dict[str, Any]:
+    """The champion cycle model's litres for the recent good cycles (ops.cycle_predictions)."""
+    from fuelopt.ml.scoring import score_cycles
+    from fuelopt.warehouse.db import connect
+
+    with connect(uri) as conn:
+        return score_cycles(conn, run_id, when, datetime.now(UTC))
+
+
 def run_retrain_decision(
     run_id: str, *, force: bool = False, block: bool = False, uri: str | None = None
 ) -> dict[str, Any]:

@@ -48,6 +48,7 @@ class FuelSettings(Section):
     underload_target_frac: float = Field(gt=0, le=1.5)
     road_min_baseline_cycles: int = Field(ge=1)
     plan_comparison_days: int = Field(ge=1, le=366)
+    truck_excess_threshold_pct: float = Field(ge=0, le=100)
 
 
 class GateSettings(Section):

@@ -34,6 +34,7 @@ SHIFTS = ("day", "night")
 MAX_CYCLES_PER_SHIFT = 92  # a cycle takes well over 8 minutes
 STATUS_IDLE, STATUS_DOWN = "idle", "down"
 STREAM_STATIC, STREAM_OPS, STREAM_TELEMETRY, STREAM_OPS_DEFECTS, STREAM_TEL_DEFECTS = range(5)
+STREAM_WORN = 5  # its own stream: worn engines change no other draw
 
 
 def rng_for(spec: MineSpec, stream: int, day: int = 0) -> np.random.Generator:
@@ -69,7 +70,7 @@ class DaySim:
     day0_s: int  # epoch seconds of the day shift's start
     active: np.ndarray  # fleet positions working this day
     down: np.ndarray  # per truck-shift (2 x active: day shifts then night shifts)
-    factor: np.ndarray  # operator x wear, per truck-shift
+    factor: np.ndarray  # operator x wear x worn engine, per truck-shift
     keep: np.ndarray
     start_min: np.ndarray  # cycle start (end of previous dump), minutes after day0
     minutes: np.ndarray  # (.., 9) phase minutes
@@ -121,6 +122,7 @@ class Mine:
             0.7,
             1.3,
         )
+        self.worn_excess = self._worn_excess(total)
         s, d = spec.shovels, spec.dumps
         self.shovel_ids = np.array([f"S{i + 1}" for i in range(s)])
         self.dump_ids = np.array([f"D{i + 1}" for i in range(d)])
@@ -140,6 +142,20 @@ class Mine:
             rng.uniform(*p.engine_hours_range, size=s + len(self.aux_ids)), 1
         )
         self.t0 = int(pd.Timestamp(spec.start).tz_localize("UTC").timestamp())
+
+    def _worn_excess(self, total: int) -> np.ndarray:
+        """Per truck: the fraction of extra fuel of a worn engine (0 for a sound one)."""
+        p = self.cfg.physics
+        rng = rng_for(self.spec, STREAM_WORN)
+        worn = rng.permutation(total)[: round(p.worn_engine_share * total)]
+        excess = np.zeros(total)
+        excess[worn] = rng.uniform(*p.worn_engine_excess_range, size=len(worn))
+        return excess
+
+    def fuel_factor(self, truck: np.ndarray, crew: np.ndarray) -> np.ndarray:
+        """Fuel multiplier of each (truck, crew): operator x engine-hour wear x worn engine."""
+        worn = 1.0 + self.worn_excess[truck]
+        return self.operator_factor[truck, crew] * self.wear[truck] * worn
 
     # -- static tables ------------------------------------------------------------------------
     def _commissioned(self, hours: float, first_day: int = 0) -> date:
@@ -245,7 +261,7 @@ class Mine:
         shovel = np.concatenate([self.dispatch(day, n, shift) for shift in (0, 1)])
         dump, down = self.designated_dump[shovel], draws.down
         crew = (2 * day + ts_shift) % p.operators_per_truck
-        factor = self.operator_factor[ts_truck, crew] * self.wear[ts_truck]
+        factor = self.fuel_factor(ts_truck, crew)
         trucks_at = np.zeros((2, S))
         np.add.at(trucks_at, (ts_shift, shovel), 1.0)
         crowd = trucks_at[ts_shift, shovel] / max(n / S, 1.0)

@@ -54,12 +54,13 @@ def truth(
             "engine_hours": hours,
             "wear_factor": wear,
             "operator_factors": list(ops_f),
+            "worn_engine_excess": float(worn),
             "first_day": int(first),
             "last_day_exclusive": int(min(last, spec.days)),
         }
-        for tid, model, hours, wear, ops_f, first, last in zip(
+        for tid, model, hours, wear, ops_f, worn, first, last in zip(
             mine.truck_ids, mine.truck_model, mine.engine_hours, mine.wear,
-            mine.operator_factor, mine.first_day, mine.last_day, strict=True,
+            mine.operator_factor, mine.worn_excess, mine.first_day, mine.last_day, strict=True,
         )
     ]  # fmt: skip
     return _jsonable(
@@ -102,7 +103,8 @@ def truth(
                 "irreducible_sd_pct": 100 * irreducible,
                 "irreducible_sd_l": irreducible * mean_l,
                 "note": (
-                    "fuel_l = physics x operator factor x (1 + N(0, cycle_fuel_sd)); the operator"
+                    "fuel_l = physics x operator factor x (1 + worn engine excess) x"
+                    " (1 + N(0, cycle_fuel_sd)); the operator"
                     " is not a column, so a model of the cycle columns cannot do better than"
                     " irreducible_sd (about that RMSE, MAPE about 0.8 x it)."
                 ),

@@ -18,7 +18,7 @@ from fuelopt.synth.physics import PHASES, TRAVEL_PHASES, cycle_phases, phase_lit
 from fuelopt.synth.settings import ROAD_CONDITIONS
 
 QUEUE_PHASE = PHASES.index("queue")
-LEVERS = ("idle_above_benchmark", "queuing", "under_loading", "road_condition")
+LEVERS = ("idle_above_benchmark", "queuing", "under_loading", "road_condition", "truck_excess")
 
 
 def _cell_index(mine: Mine, sim: DaySim) -> tuple[np.ndarray, np.ndarray]:
@@ -93,11 +93,19 @@ def _under_loading(mine: Mine, sim: DaySim, target_frac: float) -> float:
     return float((litres * np.clip(1.0 - payload / target, 0.0, None)).sum())
 
 
+def _truck_excess(mine: Mine, sim: DaySim) -> pd.Series:
+    """Per truck: noise-free cycle litres above the same cycles on a sound engine (worn only)."""
+    excess = pd.Series(mine.worn_excess, index=mine.truck_ids)
+    share = sim.cycles["truck_id"].map(excess / (1.0 + excess))
+    return (sim.cycles["fuel_l_expected"] * share).groupby(sim.cycles["truck_id"]).sum()
+
+
 def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
     """Each lever's true litres over the mine's days; road_condition also per shovel→dump route."""
     fuel = fuel or get_settings().quality.fuel
     totals = dict.fromkeys(LEVERS, 0.0)
     routes: list[pd.DataFrame] = []
+    trucks = pd.Series(0.0, index=mine.truck_ids)
     for day in range(mine.spec.days):
         sim = mine.simulate_day(day)
         totals["idle_above_benchmark"] += float(
@@ -108,6 +116,8 @@ def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
         penalty = _road_penalty(mine, sim)
         totals["road_condition"] += float(penalty.sum())
         routes.append(sim.cycles[["shovel_id", "dump_id"]].assign(litres=penalty))
+        trucks = trucks.add(_truck_excess(mine, sim), fill_value=0.0)
+    totals["truck_excess"] = float(trucks.sum())
     by_route = (
         pd.concat(routes, ignore_index=True)
         .groupby(["shovel_id", "dump_id"], as_index=False)["litres"]
@@ -120,4 +130,9 @@ def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
         "underload_target_frac": fuel.underload_target_frac,
         "litres": totals,
         "road_condition_by_route": by_route.to_dict(orient="records"),
+        "truck_excess_by_truck": [
+            {"truck_id": str(t), "worn_engine_excess": float(x), "litres": float(trucks[t])}
+            for t, x in zip(mine.truck_ids, mine.worn_excess, strict=True)
+            if x > 0
+        ],
     }

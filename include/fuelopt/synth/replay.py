@@ -147,7 +147,7 @@ def replay(mine: Mine, day: int, shift: str, plan: Any) -> dict[str, Any]:
     ph.minutes[:, 3] = np.where(kept, queue, 0.0)
     ts_truck = np.tile(active, 2)
     crew = (2 * day + s_idx) % p.operators_per_truck
-    factor = (mine.operator_factor[ts_truck, crew] * mine.wear[ts_truck])[ts_a]
+    factor = mine.fuel_factor(ts_truck, crew)[ts_a]
     litres = phase_litres(ph, p.specific_consumption_l_per_kwh, factor).sum(-1) * kept
     tonnes = draws.payload[ts_a, k_a] * kept
     down = {t for t in seqs if draws.down[s_idx * n + pos[t]]}

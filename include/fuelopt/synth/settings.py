@@ -36,12 +36,23 @@ class PhysicsSettings(Section):
     operator_sd_frac: float = Field(ge=0, lt=0.3)
     operators_per_truck: int = Field(ge=1)
     wear_frac_per_10k_hours: float = Field(ge=0, lt=0.2)
+    # Worn engines (the truck_excess lever): this share of the trucks burns a factor more fuel
+    # than its engine hours explain, drawn per truck from the range.
+    worn_engine_share: float = Field(ge=0, le=1)
+    worn_engine_excess_range: tuple[float, float]
     engine_hours_range: tuple[float, float]
     engine_hours_per_year: float = Field(gt=0)
     loaded_distance_km_range: tuple[float, float]
     empty_distance_ratio_range: tuple[float, float]
     rise_m_range: tuple[float, float]
     fall_m_range: tuple[float, float]
+
+    @field_validator("worn_engine_excess_range")
+    @classmethod
+    def _excess_range(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= value[0] <= value[1] < 1:
+            raise ValueError("needs 0 <= low <= high < 1")
+        return value
 
     @field_validator("rolling_resistance", "road_condition_probs")
     @classmethod
