@@ -33,8 +33,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench_args import emit, parse_args
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+# --quick: sizes for a CI-sized machine
+QUICK = {"days": 3, "trucks": 4}
 
 DAG_ID = "transform_warehouse"
 LAYERS = (
@@ -234,15 +239,14 @@ def run_mode(mode: str, repeats: int, reset, timeout: float) -> tuple[list[float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small mine: 3 days x 4 trucks")
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--trucks", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--modes", default="local,watcher")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per mode")
-    args = parser.parse_args()
-    days, trucks = (3, 4) if args.quick else (args.days, args.trucks)
+    args = parse_args(parser, QUICK)
+    days, trucks = args.days, args.trucks
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
 
     from fuelopt.config import get_settings
@@ -301,7 +305,7 @@ def main() -> None:
         )
         chosen = figures.get(configured) or next(iter(figures.values()))
         keys = ("dag_s", "baseline_s", "ratio", "mode")
-        print(json.dumps({k: chosen[k] for k in keys}))
+        emit({k: chosen[k] for k in keys}, args)
     finally:
         for name in names.values():
             drop_database(name)
