@@ -1,9 +1,10 @@
 """The champion cycle model's litres for each good haul cycle, kept in ops.cycle_predictions.
 
-The counterfactual of the ``truck_excess`` lever (marts.fct_fuel_savings, docs/contracts.md#71):
-what the champion expects a cycle to burn, beside what the truck burned. Each cycle is scored
-once per model version (primary key), in cycle_id order, so a re-run adds nothing and the same
-cycles and model always give the same rows.
+The counterfactual of the ``truck_excess`` lever (marts.fct_fuel_savings,
+docs/contracts.md#71-fuel-by-truck-shift-and-saving-levers): what the champion expects a cycle
+to burn, beside what the truck burned. Each cycle is scored once per model version (primary
+key), in cycle_id order, so a re-run adds nothing and the same cycles and model always give the
+same rows.
 """
 
 from __future__ import annotations
