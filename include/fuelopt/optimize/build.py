@@ -31,7 +31,7 @@ import pandas as pd
 
 from fuelopt.haul_physics_settings import HaulPhysicsSettings
 from fuelopt.optimize.fuel import Predictor
-from fuelopt.optimize.settings import OptimizeSettings, ShiftSettings
+from fuelopt.optimize.settings import OptimizeSettings, ScenarioBuildSettings, ShiftSettings
 
 log = logging.getLogger(__name__)
 
@@ -158,28 +158,69 @@ def build_scenario(
     """Scenario document (docs/contracts.md §4) plus context keys (shift, fuel_source, profiles);
     ``physics`` (the ``physics`` section) gives the fallback litres and the queue's idle burn."""
     sc = cfg.scenario
-    equipment = inputs["equipment"].copy()
-    targets = inputs["targets"].copy()
-    cycles = inputs["cycles"].copy()
-    if targets.empty:
+    if inputs["targets"].empty:
         raise ValueError(f"no shift plan rows for {shift.key} in stg_operations__shift_plan")
-    if cycles.empty:
+    if inputs["cycles"].empty:
         raise ValueError(f"no cycles in the {sc.lookback_days} days before {shift.start}")
+    equipment = inputs["equipment"].copy()
+    equipment["capacity_t"] = pd.to_numeric(equipment["capacity_t"]).astype(float)
+    cycles = _typed_cycles(inputs["cycles"], equipment)
+    targets = inputs["targets"]
+    trucks = _trucks(equipment, cycles, cfg)
+    fleet_models = sorted({t["model"] for t in trucks})
+    route_keys = _routes_with_history(cycles, set(targets["shovel_id"]), sc.min_cycles_per_route)
+    litres = _litres_per_cycle(
+        cycles, equipment, trucks, route_keys, fleet_models, shift, predictor, physics
+    )
+    routes = _routes(cycles, litres, cfg.queue.enabled)
+    queue = {
+        "load_cv2": cfg.queue.load_cv2,
+        "idle_l_per_h": physics.idle_lph,
+        "max_trucks_per_shovel": cfg.queue.max_trucks_per_shovel,
+    }
+    return {
+        **({"queue": queue} if cfg.queue.enabled else {}),
+        "shift_hours": cfg.shift.shift_hours,
+        "trucks": trucks,
+        "shovels": _shovels(targets, cycles, fleet_models, sc),
+        "dumps": [
+            {"id": d, "capacity_t": sc.default_dump_capacity_t}
+            for d in sorted({r["dump"] for r in routes})
+        ],
+        "routes": routes,
+        "shift_date": shift.shift_date.isoformat(),
+        "shift": shift.shift,
+        "fuel_source": predictor.source,
+        "history": {
+            "since": (shift.start - timedelta(days=sc.lookback_days)).isoformat(),
+            "until": shift.start.isoformat(),
+            "cycles": len(cycles),
+        },
+    }
+
+
+def _typed_cycles(raw: pd.DataFrame, equipment: pd.DataFrame) -> pd.DataFrame:
+    """Cycles with typed columns, ordered per truck, their ``cycle_h`` and every truck's model."""
+    cycles = raw.copy()
     for col in ("load_start", "dump_end"):
         cycles[col] = pd.to_datetime(cycles[col], utc=True)
     for col in ["payload_t", "truck_engine_hours", *ROUTE_NUMERIC]:
         cycles[col] = pd.to_numeric(cycles[col], errors="coerce").astype(float)
-    equipment["capacity_t"] = pd.to_numeric(equipment["capacity_t"]).astype(float)
     cycles = cycles.sort_values(["truck_id", "load_start"]).reset_index(drop=True)
     cycles["cycle_h"] = _cycle_hours(cycles)
     models = equipment.set_index("equipment_id")["model"]
     cycles["truck_model"] = cycles["truck_model"].fillna(cycles["truck_id"].map(models))
+    return cycles
 
-    # Trucks: recent activity, payload from history.
+
+def _trucks(
+    equipment: pd.DataFrame, cycles: pd.DataFrame, cfg: OptimizeSettings
+) -> list[dict[str, Any]]:
+    """Trucks that ran in the window, with their median payload and worked hours."""
     active = equipment[equipment["equipment_id"].isin(cycles["truck_id"].unique())]
     payload = cycles.groupby("truck_id")["payload_t"].median()
     worked = worked_hours(cycles, cfg.shift)
-    default_h = cfg.shift.shift_hours * sc.truck_availability
+    default_h = cfg.shift.shift_hours * cfg.scenario.truck_availability
     trucks = [
         {
             "id": str(row.equipment_id),
@@ -191,13 +232,29 @@ def build_scenario(
     ]
     if not trucks:
         raise ValueError("no truck of marts.dim_equipment ran a cycle in the lookback window")
-    fleet_models = sorted({t["model"] for t in trucks})
+    return trucks
 
-    # Routes with enough history.
+
+def _routes_with_history(
+    cycles: pd.DataFrame, planned: set[str], min_cycles: int
+) -> list[tuple[str, str]]:
+    """(shovel, dump) pairs from a planned shovel with at least ``min_cycles`` recent cycles."""
     counts = cycles.groupby(["shovel_id", "dump_id"]).size()
-    route_keys = [k for k, n in counts.items() if n >= sc.min_cycles_per_route]
-    planned = set(targets["shovel_id"])
-    route_keys = [k for k in route_keys if k[0] in planned]
+    return [k for k, n in counts.items() if n >= min_cycles and k[0] in planned]
+
+
+def _litres_per_cycle(
+    cycles: pd.DataFrame,
+    equipment: pd.DataFrame,
+    trucks: list[dict[str, Any]],
+    route_keys: list[tuple[str, str]],
+    fleet_models: list[str],
+    shift: Shift,
+    predictor: Predictor,
+    physics: HaulPhysicsSettings,
+) -> dict[tuple[str, str, str], float]:
+    """Expected litres per cycle of each (shovel, dump, model): the predictor on one
+    representative row per road condition seen on the route, weighted by its share of cycles."""
     profile = cycles.groupby(["shovel_id", "dump_id"])[ROUTE_NUMERIC].median()
     road = (
         cycles.assign(road_condition=cycles["road_condition"].fillna("fair"))
@@ -205,15 +262,8 @@ def build_scenario(
         .value_counts(normalize=True)
         .sort_index()
     )
-    route_h = cycles.groupby(["shovel_id", "dump_id"])["cycle_h"].median()
-    model_route_h = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["cycle_h"].agg(
-        ["median", "count"]
-    )
-    route_q = cycles.groupby(["shovel_id", "dump_id"])["queue_min"].median() / 60.0
-    model_route_q = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["queue_min"].median()
     by_model = cycles.groupby("truck_model")[["payload_t", "truck_engine_hours"]].median()
     capacity = equipment.groupby("model")["capacity_t"].median()
-
     rows, keys = [], []
     for shovel_id, dump_id in route_keys:
         for model in fleet_models:
@@ -240,28 +290,38 @@ def build_scenario(
                     }
                 )
                 keys.append((shovel_id, dump_id, model, float(share)))
-    frame = pd.DataFrame(rows)
-    predicted = predictor.predict(frame, physics) if rows else np.array([])
+    predicted = predictor.predict(pd.DataFrame(rows), physics) if rows else np.array([])
     expected: dict[tuple[str, str, str], float] = {}
     for (shovel_id, dump_id, model, share), fuel_l in zip(keys, predicted, strict=True):
         key = (shovel_id, dump_id, model)
         expected[key] = expected.get(key, 0.0) + share * float(fuel_l)
+    return expected
 
+
+def _routes(
+    cycles: pd.DataFrame, litres: dict[tuple[str, str, str], float], with_queue: bool
+) -> list[dict[str, Any]]:
+    """Scenario routes: cycle hours (and queue hours) per model from the model's own cycles on
+    the route when it has three or more, else the route's; models without usable litres or
+    hours are left out."""
+    route_h = cycles.groupby(["shovel_id", "dump_id"])["cycle_h"].median()
+    model_route_h = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["cycle_h"].agg(
+        ["median", "count"]
+    )
+    route_q = cycles.groupby(["shovel_id", "dump_id"])["queue_min"].median() / 60.0
+    model_route_q = cycles.groupby(["shovel_id", "dump_id", "truck_model"])["queue_min"].median()
     routes: dict[tuple[str, str], dict[str, Any]] = {}
-    for (shovel_id, dump_id, model), fuel_l in expected.items():
+    for (shovel_id, dump_id, model), fuel_l in litres.items():
         if not np.isfinite(fuel_l) or fuel_l <= 0:
             log.warning(
                 "no usable litres for %s on %s->%s: model excluded", model, shovel_id, dump_id
             )
             continue
-        stats = (
-            model_route_h.loc[(shovel_id, dump_id, model)]
-            if (shovel_id, dump_id, model) in model_route_h.index
-            else None
-        )
+        key = (shovel_id, dump_id, model)
+        stats = model_route_h.loc[key] if key in model_route_h.index else None
         own = stats is not None and stats["count"] >= 3
         hours = stats["median"] if own else np.nan
-        queue_h = model_route_q.get((shovel_id, dump_id, model), np.nan) / 60.0 if own else np.nan
+        queue_h = model_route_q.get(key, np.nan) / 60.0 if own else np.nan
         if pd.isna(hours):
             hours = route_h.get((shovel_id, dump_id), np.nan)
         if pd.isna(queue_h):
@@ -274,11 +334,17 @@ def build_scenario(
         )
         route["cycle_h"][model] = round(float(hours), 4)
         route["fuel_l_per_cycle"][model] = round(float(fuel_l), 3)
-        if cfg.queue.enabled:
+        if with_queue:
             queue = float(queue_h) if pd.notna(queue_h) else 0.0
             route.setdefault("queue_h", {})[model] = round(min(queue, float(hours)), 4)
+    return list(routes.values())
 
-    # Shovels: targets, loading capacity, accepted models.
+
+def _shovels(
+    targets: pd.DataFrame, cycles: pd.DataFrame, fleet_models: list[str], sc: ScenarioBuildSettings
+) -> list[dict[str, Any]]:
+    """The shift's shovels: target, loading capacity (a high quantile of the loads per clock
+    hour seen, at least the default) and accepted models."""
     hourly = cycles.assign(hour=cycles["load_start"].dt.floor("h")).groupby(["shovel_id", "hour"])
     loads_q = hourly.size().groupby(level="shovel_id").quantile(sc.loads_per_h_quantile)
     seen_models = cycles.groupby("shovel_id")["truck_model"].agg(lambda s: sorted(set(s)))
@@ -297,25 +363,4 @@ def build_scenario(
                 "truck_models": accepted,
             }
         )
-    dumps = sorted({dump for _, dump in routes})
-    queue = {
-        "load_cv2": cfg.queue.load_cv2,
-        "idle_l_per_h": physics.idle_lph,
-        "max_trucks_per_shovel": cfg.queue.max_trucks_per_shovel,
-    }
-    return {
-        **({"queue": queue} if cfg.queue.enabled else {}),
-        "shift_hours": cfg.shift.shift_hours,
-        "trucks": trucks,
-        "shovels": shovels,
-        "dumps": [{"id": d, "capacity_t": sc.default_dump_capacity_t} for d in dumps],
-        "routes": list(routes.values()),
-        "shift_date": shift.shift_date.isoformat(),
-        "shift": shift.shift,
-        "fuel_source": predictor.source,
-        "history": {
-            "since": (shift.start - timedelta(days=sc.lookback_days)).isoformat(),
-            "until": shift.start.isoformat(),
-            "cycles": len(cycles),
-        },
-    }
+    return shovels
