@@ -11,12 +11,14 @@
     - truck_excess (a maintenance flag): per truck-shift, the litres its cycles burned above the
       champion cycle model's prediction for the same cycles (stg_ops__cycle_predictions), when
       they are more than quality.fuel.truck_excess_threshold_pct % above it;
-    - operator: per operator of a truck (haul cycles with an operator_id), its efficiency = its
-      scored cycles' litres / the champion's prediction for them, over the truck's own ratio (the
-      truck effect removed: a worn engine is truck_excess's, not its operators'); operators with
-      at least quality.fuel.operator_min_cycles scored cycles; the benchmark is the quality.fuel.operator_benchmark_pct percentile (linear)
-      of their efficiencies; per shift, an operator above it saves fuel_l × (1 − benchmark /
-      efficiency) on each of its scored cycles.
+    - operator: per operator of a truck (haul cycles with an operator_id), over its cycles scored
+      by the champion: litres / prediction = condition x operator, a condition being the truck
+      on a route and road condition, separated by alternating means; its efficiency is its
+      factor over the truck's crews' mean (the truck effect removed: a worn engine is
+      truck_excess's, not its operators'); operators with at least
+      quality.fuel.operator_min_cycles scored cycles; the benchmark is the
+      quality.fuel.operator_benchmark_pct percentile (linear) of their efficiencies; per shift,
+      an operator above it saves fuel_l × (1 − benchmark / efficiency) on each scored cycle.
     A view: predictions scored after the last dbt run (monitor_drift) show at once. -#}
 {{ config(materialized='view') }}
 {%- set cat = dbt.type_string() -%}
@@ -92,7 +94,9 @@ road as (
 ),
 
 scored as (
-    select c.shift_date, c.shift, c.truck_id, c.operator_id, c.fuel_l, p.predicted_fuel_l
+    select
+        c.shift_date, c.shift, c.truck_id, c.operator_id, c.shovel_id, c.dump_id,
+        c.road_condition, c.fuel_l, p.predicted_fuel_l
     from cycles c
     inner join {{ ref('stg_ops__cycle_predictions') }} p on p.cycle_id = c.cycle_id
 ),
@@ -112,26 +116,72 @@ truck_excess as (
            * (1 + {{ var('fuel_truck_excess_threshold_pct') }} / 100.0)
 ),
 
-truck_ratio as (
-    select truck_id, sum(fuel_l) / sum(predicted_fuel_l) as ratio
+{#- The operator lever compares each operator with the other crews of its truck under the same
+    conditions. Cycle litres / champion prediction = condition x operator: a condition is the
+    truck on a route and road condition (its engine, and what the champion misses about it
+    there); the two are separated by alternating means (backfitting), `passes` times, starting
+    with every operator at 1. Cycles without an operator count as 1 in their condition. -#}
+{%- set passes = 3 %}
+operator_cycles_0 as (
+    select
+        shift_date, shift, truck_id, operator_id, fuel_l, predicted_fuel_l,
+        shovel_id, dump_id, road_condition,
+        cast(1.0 as {{ num }}) as operator_factor
     from scored
+    where predicted_fuel_l > 0
+),
+{%- for i in range(1, passes + 1) %}
+
+condition_factor_{{ i }} as (
+    select
+        truck_id, shovel_id, dump_id, road_condition,
+        sum(fuel_l) / sum(predicted_fuel_l * operator_factor) as condition_factor
+    from operator_cycles_{{ i - 1 }}
+    group by truck_id, shovel_id, dump_id, road_condition
+),
+
+operator_factor_{{ i }} as (
+    select
+        o.truck_id,
+        o.operator_id,
+        sum(o.fuel_l) / sum(o.predicted_fuel_l * k.condition_factor) as operator_factor
+    from operator_cycles_{{ i - 1 }} o
+    inner join condition_factor_{{ i }} k
+        on k.truck_id = o.truck_id and k.shovel_id = o.shovel_id and k.dump_id = o.dump_id
+        and k.road_condition = o.road_condition
+    where o.operator_id is not null
+    group by o.truck_id, o.operator_id
+),
+
+operator_cycles_{{ i }} as (
+    select
+        o.shift_date, o.shift, o.truck_id, o.operator_id, o.fuel_l, o.predicted_fuel_l,
+        o.shovel_id, o.dump_id, o.road_condition,
+        coalesce(f.operator_factor, 1.0) as operator_factor
+    from operator_cycles_{{ i - 1 }} o
+    left join operator_factor_{{ i }} f
+        on f.truck_id = o.truck_id and f.operator_id = o.operator_id
+),
+{%- endfor %}
+
+truck_crews as (
+    {#- the truck's crews' mean factor, weighted by their litres: the scale of the truck -#}
+    select truck_id, sum(fuel_l) / sum(fuel_l / operator_factor) as crew_factor
+    from operator_cycles_{{ passes }}
     group by truck_id
-    having sum(predicted_fuel_l) > 0
 ),
 
 operator_efficiency as (
-    {#- the truck effect (its engine, and whatever the champion knows or misses about the
-        truck) is removed: an operator is judged against the truck's own ratio -#}
     select
-        s.truck_id,
-        s.operator_id,
+        o.truck_id,
+        o.operator_id,
         count(*) as cycles,
-        sum(s.fuel_l) / sum(s.predicted_fuel_l) / max(t.ratio) as efficiency
-    from scored s
-    inner join truck_ratio t on t.truck_id = s.truck_id
-    where s.operator_id is not null
-    group by s.truck_id, s.operator_id
-    having count(*) >= {{ var('fuel_operator_min_cycles') }} and sum(s.predicted_fuel_l) > 0
+        max(o.operator_factor) / max(t.crew_factor) as efficiency
+    from operator_cycles_{{ passes }} o
+    inner join truck_crews t on t.truck_id = o.truck_id
+    where o.operator_id is not null
+    group by o.truck_id, o.operator_id
+    having count(*) >= {{ var('fuel_operator_min_cycles') }}
 ),
 
 operator_ranked as (
@@ -210,7 +260,7 @@ levers as (
     select shift_date, shift, 'operator',
            cast(null as {{ cat }}), cast(null as {{ cat }}), truck_id, operator_id, excess_pct,
            saving_l, basis_quantity, 'haul cycles of the operator scored by the champion',
-           'cycle litres x (1 - benchmark / operator efficiency); efficiency: litres / champion prediction over the truck''s own ratio; benchmark: a percentile over the fleet''s operators'
+           'cycle litres x (1 - benchmark / operator efficiency); efficiency: litres / champion prediction against the truck''s other crews on the same route and road condition; benchmark: a percentile over the fleet''s operators'
     from operator_saving
 )
 

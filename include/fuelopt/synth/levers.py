@@ -6,6 +6,7 @@ from the simulation's noise-free phases: what the generator burned, not what the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -154,14 +155,17 @@ def operator_saving(cycles: pd.DataFrame, benchmark_pct: float, min_cycles: int)
     }
 
 
-def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
-    """Each lever's true litres over the mine's days; road_condition also per shovel→dump route."""
+def lever_truth(
+    mine: Mine, fuel: FuelSettings | None = None, days: Iterable[int] | None = None
+) -> dict[str, Any]:
+    """Each lever's true litres over the mine's days (or ``days``, e.g. the days a champion
+    scored); road_condition also per shovel→dump route."""
     fuel = fuel or get_settings().quality.fuel
     totals = dict.fromkeys(LEVERS, 0.0)
     routes: list[pd.DataFrame] = []
     trucks = pd.Series(0.0, index=mine.truck_ids)
     operator_cycles: list[pd.DataFrame] = []
-    for day in range(mine.spec.days):
+    for day in range(mine.spec.days) if days is None else days:
         sim = mine.simulate_day(day)
         totals["idle_above_benchmark"] += float(
             _idle_above(mine, sim, fuel.idle_benchmark_min).sum()
