@@ -209,7 +209,7 @@ operator_saving as (
         s.shift,
         s.truck_id,
         s.operator_id,
-        sum(s.fuel_l * (1 - b.efficiency / e.efficiency)) as saving_l,
+        sum(s.fuel_l - s.fuel_l * b.efficiency / e.efficiency) as saving_l,
         count(*) as basis_quantity,
         max(100.0 * (e.efficiency / b.efficiency - 1)) as excess_pct
     from scored s
