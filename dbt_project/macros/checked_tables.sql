@@ -63,6 +63,7 @@
     "cast(s.avg_speed_kmh as " ~ f ~ ") as avg_speed_kmh",
     "lower(trim(s.road_condition)) as road_condition",
     "cast(s.fuel_l as " ~ f ~ ") as fuel_l",
+    "cast(nullif(trim(s.operator_id), '') as " ~ s ~ ") as operator_id",
     "s._known_truck",
     "s._reentered",
 ] -%}

@@ -25,7 +25,7 @@ RAW_COLUMNS: dict[str, list[str]] = {
     "haul_cycles": [
         "cycle_id", "truck_id", "shovel_id", "dump_id", "load_start", "dump_end", "payload_t",
         "loaded_distance_km", "empty_distance_km", "rise_m", "fall_m", "queue_min",
-        "avg_speed_kmh", "road_condition", "fuel_l",
+        "avg_speed_kmh", "road_condition", "fuel_l", "operator_id",
     ],
     "equipment": [
         "equipment_id", "equipment_type", "model", "capacity_t", "commissioned_on",

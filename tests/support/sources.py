@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS dbo.haul_cycles (cycle_id text, truck_id text, shovel
     loaded_distance_km double precision, empty_distance_km double precision,
     rise_m double precision, fall_m double precision, queue_min double precision,
     avg_speed_kmh double precision, road_condition text, fuel_l double precision,
-    modified_at timestamptz NOT NULL DEFAULT now());
+    operator_id text, modified_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS dbo.fuel_dispatch (dispatch_id text, equipment_id text,
     dispensed_at timestamptz, litres double precision, station_id text,
     modified_at timestamptz NOT NULL DEFAULT now());
@@ -115,6 +115,7 @@ def operations_rows(start: datetime = T0, days: int = 3, seed: int = 7) -> dict[
                     24.0,
                     rng.choice(("good", "fair", "poor")),
                     round(rng.uniform(90, 160), 2),
+                    f"OP-T{t:02d}-{hour // 12 % 3 + 1}",
                 )
             )
         if hour % 12 == 0:
@@ -136,15 +137,18 @@ def operations_rows(start: datetime = T0, days: int = 3, seed: int = 7) -> dict[
 EVENT_COLUMNS = {"haul_cycles": "dump_end", "fuel_dispatch": "dispensed_at"}
 
 
-def insert_operations(uri: str, tables: dict[str, list[tuple]]) -> None:
-    """Insert contract rows; ``modified_at`` of the incremental tables is the event time."""
+def insert_operations(uri: str, tables: dict[str, list[tuple]], omit: Sequence[str] = ()) -> None:
+    """Insert contract rows; ``modified_at`` of the incremental tables is the event time.
+    ``omit``: contract columns the source table lacks (an older schema), left out of the rows."""
     with psycopg.connect(uri) as conn, conn.cursor() as cur:
         for table, rows in tables.items():
-            columns = OPERATIONS_COLUMNS[table]
+            keep = [i for i, c in enumerate(OPERATIONS_COLUMNS[table]) if c not in omit]
+            columns = [OPERATIONS_COLUMNS[table][i] for i in keep]
             event = columns.index(EVENT_COLUMNS[table]) if table in EVENT_COLUMNS else None
             cols = ", ".join((*columns, *(["modified_at"] if event is not None else [])))
             with cur.copy(f"COPY dbo.{table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
+                for full in rows:
+                    row = tuple(full[i] for i in keep)
                     copy.write_row((*row, row[event]) if event is not None else row)
 
 

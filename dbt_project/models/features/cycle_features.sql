@@ -46,6 +46,7 @@ select
     f.avg_speed_kmh,
     f.road_condition,
     f.fuel_l,
+    f.operator_id,
     e.model as truck_model,
     case when h.hours_at_cycle < 0 then 0 else h.hours_at_cycle end as truck_engine_hours,
     e.capacity_t as truck_capacity_t,

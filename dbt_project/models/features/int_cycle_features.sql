@@ -1,4 +1,5 @@
 {{ config(materialized='incremental', unique_key='cycle_id', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns',
           indexes=[{'columns': ['cycle_id'], 'unique': true}, {'columns': ['_loaded_at']}]) }}
 {#- Per-cycle engineered features (no equipment attributes: cycle_features adds those at read time,
     so an equipment update never leaves stale rows). Incremental: every cycle on or after the
@@ -81,6 +82,7 @@ select
     c.avg_speed_kmh,
     c.road_condition,
     c.fuel_l,
+    c.operator_id,
     c.cycle_date,
     c.cycle_hours,
     c.payload_t * c.loaded_distance_km as tonne_km,

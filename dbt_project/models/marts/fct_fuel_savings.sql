@@ -10,7 +10,15 @@
       quality.fuel.road_min_baseline_cycles good cycles), ranked per shift (route_rank);
     - truck_excess (a maintenance flag): per truck-shift, the litres its cycles burned above the
       champion cycle model's prediction for the same cycles (stg_ops__cycle_predictions), when
-      they are more than quality.fuel.truck_excess_threshold_pct % above it.
+      they are more than quality.fuel.truck_excess_threshold_pct % above it;
+    - operator: per operator of a truck (haul cycles with an operator_id), over its cycles scored
+      by the champion: litres / prediction = condition x operator, a condition being the truck
+      on a route and road condition, separated by alternating means; its efficiency is its
+      factor over the truck's crews' mean (the truck effect removed: a worn engine is
+      truck_excess's, not its operators'); operators with at least
+      quality.fuel.operator_min_cycles scored cycles; the benchmark is the
+      quality.fuel.operator_benchmark_pct percentile (linear) of their efficiencies; per shift,
+      an operator above it saves fuel_l × (1 − benchmark / efficiency) on each scored cycle.
     A view: predictions scored after the last dbt run (monitor_drift) show at once. -#}
 {{ config(materialized='view') }}
 {%- set cat = dbt.type_string() -%}
@@ -86,7 +94,9 @@ road as (
 ),
 
 scored as (
-    select c.shift_date, c.shift, c.truck_id, c.fuel_l, p.predicted_fuel_l
+    select
+        c.shift_date, c.shift, c.truck_id, c.operator_id, c.shovel_id, c.dump_id,
+        c.road_condition, c.fuel_l, p.predicted_fuel_l
     from cycles c
     inner join {{ ref('stg_ops__cycle_predictions') }} p on p.cycle_id = c.cycle_id
 ),
@@ -106,10 +116,115 @@ truck_excess as (
            * (1 + {{ var('fuel_truck_excess_threshold_pct') }} / 100.0)
 ),
 
+{#- The operator lever compares each operator with the other crews of its truck under the same
+    conditions. Cycle litres / champion prediction = condition x operator: a condition is the
+    truck on a route and road condition (its engine, and what the champion misses about it
+    there); the two are separated by alternating means (backfitting), `passes` times, starting
+    with every operator at 1. Cycles without an operator count as 1 in their condition. -#}
+{%- set passes = 3 %}
+operator_cycles_0 as (
+    select
+        shift_date, shift, truck_id, operator_id, fuel_l, predicted_fuel_l,
+        shovel_id, dump_id, road_condition,
+        cast(1.0 as {{ num }}) as operator_factor
+    from scored
+    where predicted_fuel_l > 0
+),
+{%- for i in range(1, passes + 1) %}
+
+condition_factor_{{ i }} as (
+    select
+        truck_id, shovel_id, dump_id, road_condition,
+        sum(fuel_l) / sum(predicted_fuel_l * operator_factor) as condition_factor
+    from operator_cycles_{{ i - 1 }}
+    group by truck_id, shovel_id, dump_id, road_condition
+),
+
+operator_factor_{{ i }} as (
+    select
+        o.truck_id,
+        o.operator_id,
+        sum(o.fuel_l) / sum(o.predicted_fuel_l * k.condition_factor) as operator_factor
+    from operator_cycles_{{ i - 1 }} o
+    inner join condition_factor_{{ i }} k
+        on k.truck_id = o.truck_id and k.shovel_id = o.shovel_id and k.dump_id = o.dump_id
+        and k.road_condition = o.road_condition
+    where o.operator_id is not null
+    group by o.truck_id, o.operator_id
+),
+
+operator_cycles_{{ i }} as (
+    select
+        o.shift_date, o.shift, o.truck_id, o.operator_id, o.fuel_l, o.predicted_fuel_l,
+        o.shovel_id, o.dump_id, o.road_condition,
+        coalesce(f.operator_factor, 1.0) as operator_factor
+    from operator_cycles_{{ i - 1 }} o
+    left join operator_factor_{{ i }} f
+        on f.truck_id = o.truck_id and f.operator_id = o.operator_id
+),
+{%- endfor %}
+
+truck_crews as (
+    {#- the truck's crews' mean factor, weighted by their litres: the scale of the truck -#}
+    select truck_id, sum(fuel_l) / sum(fuel_l / operator_factor) as crew_factor
+    from operator_cycles_{{ passes }}
+    group by truck_id
+),
+
+operator_efficiency as (
+    select
+        o.truck_id,
+        o.operator_id,
+        count(*) as cycles,
+        max(o.operator_factor) / max(t.crew_factor) as efficiency
+    from operator_cycles_{{ passes }} o
+    inner join truck_crews t on t.truck_id = o.truck_id
+    where o.operator_id is not null
+    group by o.truck_id, o.operator_id
+    having count(*) >= {{ var('fuel_operator_min_cycles') }}
+),
+
+operator_ranked as (
+    select
+        efficiency,
+        row_number() over (order by efficiency, truck_id, operator_id) as rn,
+        (count(*) over () - 1) * {{ var('fuel_operator_benchmark_pct') }} / 100.0 as position
+    from operator_efficiency
+),
+
+operator_benchmark as (
+    {#- the percentile, interpolated between the two efficiencies around its position -#}
+    select
+        sum(case when rn = floor(position) + 1
+                 then efficiency * (1 - (position - floor(position)))
+                 when rn = floor(position) + 2
+                 then efficiency * (position - floor(position))
+                 else 0 end) as efficiency
+    from operator_ranked
+),
+
+operator_saving as (
+    select
+        s.shift_date,
+        s.shift,
+        s.truck_id,
+        s.operator_id,
+        sum(s.fuel_l - s.fuel_l * b.efficiency / e.efficiency) as saving_l,
+        count(*) as basis_quantity,
+        max(100.0 * (e.efficiency / b.efficiency - 1)) as excess_pct
+    from scored s
+    inner join operator_efficiency e
+        on e.truck_id = s.truck_id and e.operator_id = s.operator_id
+    cross join operator_benchmark b
+    where e.efficiency > b.efficiency
+    group by s.shift_date, s.shift, s.truck_id, s.operator_id
+),
+
 levers as (
     select shift_date, shift, 'idle_above_benchmark' as lever,
            cast(null as {{ cat }}) as shovel_id, cast(null as {{ cat }}) as dump_id,
-           cast(null as {{ cat }}) as truck_id, cast(null as {{ num }}) as excess_pct,
+           cast(null as {{ cat }}) as truck_id, cast(null as {{ cat }}) as operator_id,
+           cast(null as {{ num }}) as excess_pct,
            saving_l, basis_quantity, 'idle minutes above the benchmark' as basis_unit,
            'telemetry idle litres x (idle minutes - benchmark) / idle minutes, per truck-shift'
                as basis
@@ -117,29 +232,36 @@ levers as (
     union all
     select shift_date, shift, 'queuing',
            cast(null as {{ cat }}), cast(null as {{ cat }}),
-           cast(null as {{ cat }}), cast(null as {{ num }}),
+           cast(null as {{ cat }}), cast(null as {{ cat }}), cast(null as {{ num }}),
            saving_l, basis_quantity, 'queuing minutes',
            'telemetry litres burned queuing'
     from queuing
     union all
     select shift_date, shift, 'under_loading',
            cast(null as {{ cat }}), cast(null as {{ cat }}),
-           cast(null as {{ cat }}), cast(null as {{ num }}),
+           cast(null as {{ cat }}), cast(null as {{ cat }}), cast(null as {{ num }}),
            saving_l, basis_quantity, 'tonnes below the payload target',
            'cycle litres x (1 - payload / target payload), cycles below target'
     from under_loading
     union all
     select shift_date, shift, 'road_condition', shovel_id, dump_id,
-           cast(null as {{ cat }}), cast(null as {{ num }}),
+           cast(null as {{ cat }}), cast(null as {{ cat }}), cast(null as {{ num }}),
            saving_l, basis_quantity, 'fair or poor road cycles',
            'cycle litres above the route and truck model good-road mean'
     from road
     union all
     select shift_date, shift, 'truck_excess',
-           cast(null as {{ cat }}), cast(null as {{ cat }}), truck_id, excess_pct,
+           cast(null as {{ cat }}), cast(null as {{ cat }}), truck_id,
+           cast(null as {{ cat }}), excess_pct,
            saving_l, basis_quantity, 'haul cycles scored by the champion cycle model',
            'cycle litres above the champion cycle model prediction, truck-shifts beyond the threshold'
     from truck_excess
+    union all
+    select shift_date, shift, 'operator',
+           cast(null as {{ cat }}), cast(null as {{ cat }}), truck_id, operator_id, excess_pct,
+           saving_l, basis_quantity, 'haul cycles of the operator scored by the champion',
+           'cycle litres x (1 - benchmark / operator efficiency); efficiency: litres / champion prediction against the truck''s other crews on the same route and road condition; benchmark: a percentile over the fleet''s operators'
+    from operator_saving
 )
 
 select
@@ -149,6 +271,7 @@ select
     shovel_id,
     dump_id,
     truck_id,
+    operator_id,
     excess_pct,
     saving_l,
     saving_l * {{ var('diesel_price_per_l') }} as saving_cost,

@@ -1,6 +1,6 @@
 """The champion cycle model's litres for each good haul cycle, kept in ops.cycle_predictions.
 
-The counterfactual of the ``truck_excess`` lever (marts.fct_fuel_savings,
+The counterfactual of the ``truck_excess`` and ``operator`` levers (marts.fct_fuel_savings,
 docs/contracts.md#71-fuel-by-truck-shift-and-saving-levers): what the champion expects a cycle
 to burn, beside what the truck burned. Each cycle is scored once per model version (primary
 key), in cycle_id order, so a re-run adds nothing and the same cycles and model always give the

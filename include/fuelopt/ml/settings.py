@@ -69,7 +69,8 @@ class CycleModelSettings(Section):
 
 
 class CycleScoringSettings(Section):
-    """The champion's litres per good haul cycle in ops.cycle_predictions (lever truck_excess)."""
+    """The champion's litres per good haul cycle in ops.cycle_predictions (levers truck_excess,
+    operator)."""
 
     lookback_days: float = Field(gt=0, le=366)  # cycles up to this long before the run's end
 

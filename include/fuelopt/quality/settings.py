@@ -49,6 +49,8 @@ class FuelSettings(Section):
     road_min_baseline_cycles: int = Field(ge=1)
     plan_comparison_days: int = Field(ge=1, le=366)
     truck_excess_threshold_pct: float = Field(ge=0, le=100)
+    operator_benchmark_pct: float = Field(ge=0, le=100)
+    operator_min_cycles: int = Field(ge=1)
 
 
 class GateSettings(Section):

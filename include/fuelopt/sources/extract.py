@@ -178,8 +178,10 @@ def _operations_query(
     dialect: str = "postgresql",
     *,
     with_mark: bool = False,
+    missing: frozenset[str] = frozenset(),
 ):
-    """The table's watermark column and its query; SQL Server gets naive UTC (datetime2)."""
+    """The table's watermark column and its query; SQL Server gets naive UTC (datetime2);
+    ``missing``: optional columns the source lacks, read as NULL."""
     from fuelopt.sources.sqlserver import build_query
 
     cfg = get_settings().sources.operations
@@ -188,7 +190,9 @@ def _operations_query(
     if dialect == "mssql":
         since, until = (v and v.astimezone(UTC).replace(tzinfo=None) for v in (since, until))
     column = cfg.tables[table].watermark_column
-    return column, build_query(table, cfg.db_schema, column, since, until, with_mark=with_mark)
+    return column, build_query(
+        table, cfg.db_schema, column, since, until, with_mark=with_mark, missing=missing
+    )
 
 
 def load_operations_table(
@@ -202,7 +206,7 @@ def load_operations_table(
 ) -> dict[str, Any]:
     """SQL Server -> ``raw.<table>``: the rows written or changed in the window (by the
     watermark column, ``modified_at``), upserted by the table's key; or a full snapshot."""
-    from fuelopt.sources.sqlserver import KEYS, engine_for, iter_chunks
+    from fuelopt.sources.sqlserver import KEYS, engine_for, iter_chunks, missing_optional_columns
     from fuelopt.warehouse.loader import Interval, load_interval
 
     settings = get_settings()
@@ -222,10 +226,11 @@ def load_operations_table(
             watermark=watermark_of(OPERATIONS_SOURCE, table, uri),
         )
         interval = Interval(column, start, end, key=KEYS[table])
-    _, query = _operations_query(
-        table, start, end, engine.dialect.name, with_mark=column is not None
-    )
     try:
+        missing = missing_optional_columns(engine, table, cfg.db_schema)
+        _, query = _operations_query(
+            table, start, end, engine.dialect.name, with_mark=column is not None, missing=missing
+        )
         result = load_interval(
             table,
             OPERATIONS_COLUMNS[table],
@@ -244,7 +249,7 @@ def operations_to_file(table: str, since: datetime | None, out: Path) -> int:
     """``fuelopt extract operations``: rows with watermark >= since (snapshot tables: all); the
     watermark column is written too when it is not a contract column (``modified_at``)."""
     from fuelopt.sources.files import check_out_path, write_pages
-    from fuelopt.sources.sqlserver import engine_for, iter_chunks
+    from fuelopt.sources.sqlserver import engine_for, iter_chunks, missing_optional_columns
 
     check_out_path(out)
     settings = get_settings()
@@ -253,10 +258,13 @@ def operations_to_file(table: str, since: datetime | None, out: Path) -> int:
     columns = OPERATIONS_COLUMNS[table]
     extra = column is not None and column not in columns
     engine = engine_for(settings.connections.operations)
-    _, query = _operations_query(table, since, None, engine.dialect.name, with_mark=extra)
     if column is None and since is not None:
         log.warning("%s is a snapshot table (no watermark column): --since ignored", table)
     try:
+        missing = missing_optional_columns(engine, table, cfg.db_schema)
+        _, query = _operations_query(
+            table, since, None, engine.dialect.name, with_mark=extra, missing=missing
+        )
         chunks = iter_chunks(engine, query, cfg.chunk_rows, cfg.query_timeout_seconds)
         return write_pages(out, (*columns, *([column] if extra else [])), chunks)
     finally:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from fuelopt.errors import SourceUnavailable
-from fuelopt.sources.tables import OPERATIONS_COLUMNS, column_kind
+from fuelopt.sources.tables import OPERATIONS_COLUMNS, OPTIONAL_COLUMNS, column_kind
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,21 @@ def build_query(
     limit: int | None = None,
     offset: int | None = None,
     with_mark: bool = False,
+    missing: frozenset[str] = frozenset(),
 ) -> sa.Select:
     """``SELECT`` of one table's contract columns (and, ``with_mark``, the watermark column
-    again, last): ``since <= watermark < until`` when given, in a stable order."""
+    again, last): ``since <= watermark < until`` when given, in a stable order. The optional
+    columns in ``missing`` (an older source schema without them) are read as a typed NULL."""
     table = source_table(name, schema, watermark_column)
-    query = sa.select(*(table.c[c] for c in OPERATIONS_COLUMNS[name]))
+    bad = set(missing) - set(OPTIONAL_COLUMNS.get(name, ()))
+    if bad:
+        raise ValueError(f"{name}: {sorted(bad)} are not optional columns of the contract")
+    query = sa.select(
+        *(
+            sa.cast(sa.null(), table.c[c].type).label(c) if c in missing else table.c[c]
+            for c in OPERATIONS_COLUMNS[name]
+        )
+    )
     if with_mark and watermark_column is not None:
         query = query.add_columns(table.c[watermark_column].label("_mark"))
     if watermark_column is not None:
@@ -80,6 +90,28 @@ def build_query(
     if offset is not None:
         query = query.offset(offset)
     return query
+
+
+def missing_optional_columns(engine: Engine, name: str, schema: str) -> frozenset[str]:
+    """The optional contract columns (``OPTIONAL_COLUMNS``) the source table lacks, each with a
+    warning: an older source schema (e.g. ``haul_cycles`` before ``operator_id``) still loads."""
+    optional = OPTIONAL_COLUMNS.get(name, ())
+    if not optional:
+        return frozenset()
+    try:
+        present = {c["name"].lower() for c in sa.inspect(engine).get_columns(name, schema=schema)}
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise SourceUnavailable(
+            f"operations source: cannot read the columns of {name}: {reason}"
+        ) from None
+    missing = frozenset(c for c in optional if c not in present)
+    for column in sorted(missing):
+        log.warning(
+            "operations source %s.%s has no column %s (an older schema): loaded as NULL",
+            schema, name, column,
+        )  # fmt: skip
+    return missing
 
 
 def compile_sql(query: sa.Select, dialect: str, server_version: tuple[int, ...] = (16,)) -> str:

@@ -38,10 +38,14 @@ OPERATIONS_COLUMNS: dict[str, tuple[str, ...]] = {
         "avg_speed_kmh",
         "road_condition",
         "fuel_l",
+        "operator_id",
     ),
     "fuel_dispatch": ("dispatch_id", "equipment_id", "dispensed_at", "litres", "station_id"),
     "shift_plan": ("shift_date", "shift", "shovel_id", "target_t"),
 }
+
+# Contract columns an older source schema may lack: read as a typed NULL, with a warning.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"haul_cycles": ("operator_id",)}
 
 METADATA_COLUMNS: tuple[str, ...] = ("_loaded_at", "_batch_id", "_source")
 

@@ -37,6 +37,12 @@ STREAM_STATIC, STREAM_OPS, STREAM_TELEMETRY, STREAM_OPS_DEFECTS, STREAM_TEL_DEFE
 STREAM_WORN = 5  # its own stream: worn engines change no other draw
 
 
+def operator_ids(truck_ids: np.ndarray, crew: np.ndarray) -> np.ndarray:
+    """``OP-<truck>-<crew + 1>``: the operator of a truck's crew (no random draw: the crews of
+    a truck rotate shift by shift, each operator a fixed fuel factor, ``Mine.operator_factor``)."""
+    return np.array([f"OP-{t}-{c + 1}" for t, c in zip(truck_ids, crew, strict=True)], dtype=object)
+
+
 def rng_for(spec: MineSpec, stream: int, day: int = 0) -> np.random.Generator:
     """The random generator of one stream and day (independent of every other)."""
     return np.random.default_rng([spec.seed, stream, day])
@@ -340,6 +346,7 @@ class Mine:
                 "avg_speed_kmh": (dist / travel_h).round(2),
                 "road_condition": np.array(ROAD_CONDITIONS)[cond[shovel[j], dump[j]]],
                 "fuel_l": (expected[j, k] * (1.0 + noise[j, k])).round(2),
+                "operator_id": operator_ids(tids, crew[j]),
                 "fuel_l_expected": expected[j, k].round(3),
                 "truck_model": self.truck_model[ts_truck[j]],
             }

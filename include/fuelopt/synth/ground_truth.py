@@ -104,9 +104,10 @@ def truth(
                 "irreducible_sd_l": irreducible * mean_l,
                 "note": (
                     "fuel_l = physics x operator factor x (1 + worn engine excess) x"
-                    " (1 + N(0, cycle_fuel_sd)); the operator"
-                    " is not a column, so a model of the cycle columns cannot do better than"
-                    " irreducible_sd (about that RMSE, MAPE about 0.8 x it)."
+                    " (1 + N(0, cycle_fuel_sd)); the operator is not a model feature"
+                    " (haul_cycles.operator_id names it for the operator lever), so a model of"
+                    " the cycle features cannot do better than irreducible_sd (about that"
+                    " RMSE, MAPE about 0.8 x it)."
                 ),
                 "telemetry_fuel_sd_pct": 100 * cfg.noise.telemetry_fuel_sd_frac,
                 "telemetry_speed_sd_kmh": cfg.noise.telemetry_speed_sd_kmh,

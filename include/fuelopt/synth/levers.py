@@ -6,6 +6,7 @@ from the simulation's noise-free phases: what the generator burned, not what the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,14 @@ from fuelopt.synth.physics import PHASES, TRAVEL_PHASES, cycle_phases, phase_lit
 from fuelopt.synth.settings import ROAD_CONDITIONS
 
 QUEUE_PHASE = PHASES.index("queue")
-LEVERS = ("idle_above_benchmark", "queuing", "under_loading", "road_condition", "truck_excess")
+LEVERS = (
+    "idle_above_benchmark",
+    "queuing",
+    "under_loading",
+    "road_condition",
+    "truck_excess",
+    "operator",
+)
 
 
 def _cell_index(mine: Mine, sim: DaySim) -> tuple[np.ndarray, np.ndarray]:
@@ -100,13 +108,64 @@ def _truck_excess(mine: Mine, sim: DaySim) -> pd.Series:
     return (sim.cycles["fuel_l_expected"] * share).groupby(sim.cycles["truck_id"]).sum()
 
 
-def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
-    """Each lever's true litres over the mine's days; road_condition also per shovel→dump route."""
+def _operator_cycles(mine: Mine, sim: DaySim) -> pd.DataFrame:
+    """Per cycle of ``sim.cycles``: its operator, the operator's fuel factor, noise-free litres."""
+    truck = pd.Series(np.arange(len(mine.truck_ids)), index=mine.truck_ids)
+    crew = sim.cycles["operator_id"].str.rsplit("-", n=1).str[-1].astype(int).to_numpy() - 1
+    factor = mine.operator_factor[sim.cycles["truck_id"].map(truck).to_numpy(dtype=int), crew]
+    return pd.DataFrame(
+        {
+            "truck_id": sim.cycles["truck_id"].to_numpy(),
+            "operator_id": sim.cycles["operator_id"].to_numpy(),
+            "factor": factor,
+            "litres": sim.cycles["fuel_l_expected"].to_numpy(dtype=float),
+        }
+    )
+
+
+def operator_saving(cycles: pd.DataFrame, benchmark_pct: float, min_cycles: int) -> dict:
+    """The operator lever from the generator's own operator factors, defined as the mart
+    estimates it: an operator's efficiency is its factor over its truck's (the truck's litres
+    over the same litres without the operators: the mean factor of the truck's crews, weighted
+    by their litres), so the truck's own level (engine, wear, its crews' mean) is removed, as
+    the mart removes it by dividing by the truck's ratio. Operators with at least ``min_cycles``
+    cycles; the ``benchmark_pct`` percentile (linear) of their efficiencies is the benchmark;
+    an operator above it saves noise-free litres x (1 - benchmark / efficiency) per cycle."""
+    unit = cycles["litres"] / cycles["factor"]  # the litres without the operator effect
+    truck = (
+        cycles["litres"].groupby(cycles["truck_id"]).sum() / unit.groupby(cycles["truck_id"]).sum()
+    )
+    efficiency = cycles["factor"] / cycles["truck_id"].map(truck)
+    cycles = cycles.assign(efficiency=efficiency)
+    per_op = cycles.groupby(["truck_id", "operator_id"]).agg(
+        efficiency=("efficiency", "first"), n=("efficiency", "size")
+    )
+    eligible = per_op[per_op["n"] >= min_cycles]
+    if eligible.empty:
+        return {"benchmark_efficiency": None, "litres": 0.0, "by_operator": {}}
+    benchmark = float(np.percentile(eligible["efficiency"], benchmark_pct))
+    above = {o for _, o in eligible.index[eligible["efficiency"] > benchmark]}
+    rows = cycles[cycles["operator_id"].isin(above)]
+    saving = rows["litres"] * (1.0 - benchmark / rows["efficiency"])
+    by_operator = saving.groupby(rows["operator_id"]).sum()
+    return {
+        "benchmark_efficiency": benchmark,
+        "litres": float(saving.sum()),
+        "by_operator": {str(k): float(v) for k, v in by_operator.sort_index().items()},
+    }
+
+
+def lever_truth(
+    mine: Mine, fuel: FuelSettings | None = None, days: Iterable[int] | None = None
+) -> dict[str, Any]:
+    """Each lever's true litres over the mine's days (or ``days``, e.g. the days a champion
+    scored); road_condition also per shovel→dump route."""
     fuel = fuel or get_settings().quality.fuel
     totals = dict.fromkeys(LEVERS, 0.0)
     routes: list[pd.DataFrame] = []
     trucks = pd.Series(0.0, index=mine.truck_ids)
-    for day in range(mine.spec.days):
+    operator_cycles: list[pd.DataFrame] = []
+    for day in range(mine.spec.days) if days is None else days:
         sim = mine.simulate_day(day)
         totals["idle_above_benchmark"] += float(
             _idle_above(mine, sim, fuel.idle_benchmark_min).sum()
@@ -117,7 +176,14 @@ def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
         totals["road_condition"] += float(penalty.sum())
         routes.append(sim.cycles[["shovel_id", "dump_id"]].assign(litres=penalty))
         trucks = trucks.add(_truck_excess(mine, sim), fill_value=0.0)
+        operator_cycles.append(_operator_cycles(mine, sim))
     totals["truck_excess"] = float(trucks.sum())
+    operators = operator_saving(
+        pd.concat(operator_cycles, ignore_index=True),
+        fuel.operator_benchmark_pct,
+        fuel.operator_min_cycles,
+    )
+    totals["operator"] = operators["litres"]
     by_route = (
         pd.concat(routes, ignore_index=True)
         .groupby(["shovel_id", "dump_id"], as_index=False)["litres"]
@@ -128,6 +194,9 @@ def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
         "definitions": "as marts.fct_fuel_savings (docs/contracts.md), from noise-free phases",
         "idle_benchmark_min": fuel.idle_benchmark_min,
         "underload_target_frac": fuel.underload_target_frac,
+        "operator_benchmark_pct": fuel.operator_benchmark_pct,
+        "operator_min_cycles": fuel.operator_min_cycles,
+        "operator_benchmark_efficiency": operators["benchmark_efficiency"],
         "litres": totals,
         "road_condition_by_route": by_route.to_dict(orient="records"),
         "truck_excess_by_truck": [
@@ -135,4 +204,5 @@ def lever_truth(mine: Mine, fuel: FuelSettings | None = None) -> dict[str, Any]:
             for t, x in zip(mine.truck_ids, mine.worn_excess, strict=True)
             if x > 0
         ],
+        "operator_by_operator": operators["by_operator"],
     }

@@ -34,8 +34,13 @@ CREATE TABLE dbo.haul_cycles (
     avg_speed_kmh      float         NULL,
     road_condition     nvarchar(8)   NULL,
     fuel_l             float         NULL,
+    operator_id        nvarchar(32)  NULL,
     modified_at        datetime2(3)  NOT NULL CONSTRAINT df_haul_cycles_modified_at DEFAULT SYSUTCDATETIME()
 );
+
+-- operator_id came later (issue 18); the extract reads NULL from a table without it.
+IF COL_LENGTH(N'dbo.haul_cycles', N'operator_id') IS NULL
+ALTER TABLE dbo.haul_cycles ADD operator_id nvarchar(32) NULL;
 
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'ix_haul_cycles_dump_end'
                AND object_id = OBJECT_ID(N'dbo.haul_cycles'))

@@ -30,8 +30,11 @@ CREATE TABLE IF NOT EXISTS dbo.haul_cycles (
     avg_speed_kmh      double precision,
     road_condition     text,
     fuel_l             double precision,
+    operator_id        text,
     modified_at        timestamptz      NOT NULL DEFAULT now()
 );
+-- operator_id came later (issue 18): a stand-in created before it gets the column.
+ALTER TABLE dbo.haul_cycles ADD COLUMN IF NOT EXISTS operator_id text;
 CREATE INDEX IF NOT EXISTS ix_haul_cycles_dump_end ON dbo.haul_cycles (dump_end);
 CREATE INDEX IF NOT EXISTS ix_haul_cycles_modified_at ON dbo.haul_cycles (modified_at);
 

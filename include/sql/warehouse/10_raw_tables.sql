@@ -34,10 +34,13 @@ CREATE TABLE IF NOT EXISTS raw.haul_cycles (
     avg_speed_kmh      double precision,
     road_condition     text,
     fuel_l             double precision,
+    operator_id        text,
     _loaded_at         timestamptz NOT NULL,
     _batch_id          text        NOT NULL,
     _source            text        NOT NULL
 );
+-- operator_id came later (issue 18): warehouses bootstrapped before it get the column.
+ALTER TABLE raw.haul_cycles ADD COLUMN IF NOT EXISTS operator_id text;
 CREATE INDEX IF NOT EXISTS haul_cycles_dump_end_idx ON raw.haul_cycles (dump_end);
 CREATE INDEX IF NOT EXISTS haul_cycles_loaded_idx ON raw.haul_cycles (_loaded_at);
 CREATE INDEX IF NOT EXISTS haul_cycles_batch_idx ON raw.haul_cycles (_batch_id);  -- raw gate
