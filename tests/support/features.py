@@ -5,8 +5,8 @@ from (``fuelopt.ml.training.load_cycles`` / ``load_daily``)."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,34 @@ MINES: dict[str, dict[str, Any]] = {
 FEATURE_MODELS = ["+cycle_features", "+daily_site_features"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Features:
-    """What dbt built from one synthetic mine, and the source tables it was built from."""
+    """One synthetic mine's features layer as dbt built it in a warehouse database, read as
+    training reads it on first use; each access gives a copy the caller may change."""
 
-    cycles: pd.DataFrame
-    daily: pd.DataFrame
+    spec: MineSpec
+    uri: str
     operations: dict[str, pd.DataFrame]
+    _read: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def cycles(self) -> pd.DataFrame:
+        """``training.load_cycles`` of the mine's warehouse."""
+        from fuelopt.ml import training
+
+        return self._frame("cycles", lambda: training.load_cycles(self.uri))
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """``training.load_daily`` of the mine's warehouse, up to the end of its last day."""
+        from fuelopt.ml import training
+
+        return self._frame("daily", lambda: training.load_daily(self.uri, data_end(self.spec)))
+
+    def _frame(self, name: str, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        if name not in self._read:
+            self._read[name] = read()
+        return self._read[name].copy()
 
 
 def mine_spec(mine: str | MineSpec) -> MineSpec:
@@ -48,41 +69,42 @@ def data_end(spec: MineSpec) -> datetime:
     return datetime.combine(spec.start + timedelta(days=spec.days), time(start), tzinfo=UTC)
 
 
-def build_features(mine: str | MineSpec, target_path: Path | None = None) -> Features:
-    """Generate the mine, load it into raw in a new warehouse database, build the features layer
-    with dbt, read it as training does; the database is dropped before returning."""
-    from fuelopt.ml import training
+def build(uri: str, spec: MineSpec, target_path: Path) -> Features:
+    """Generate the mine, load it into raw of the warehouse at ``uri`` and build the features
+    layer with dbt."""
     from fuelopt.synth import generate_operations
     from fuelopt.transform.dbt_run import run_dbt
     from tests.support.raw_data import load_operations
 
-    spec = mine_spec(mine)
     operations = generate_operations(spec)
+    load_operations(uri, operations)
+    run_dbt(["run", "--select", *FEATURE_MODELS], uri=uri, target_path=target_path)
+    return Features(spec, uri, operations)
+
+
+def build_features(mine: str | MineSpec) -> Features:
+    """``build`` in a new warehouse database, both frames read before it is dropped."""
     with database_factory() as make, tempfile.TemporaryDirectory() as tmp:
-        uri = new_warehouse(make)
-        load_operations(uri, operations)
-        target = target_path or Path(tmp) / "target"
-        run_dbt(["run", "--select", *FEATURE_MODELS], uri=uri, target_path=target)
-        cycles = training.load_cycles(uri)
-        daily = training.load_daily(uri, until=data_end(spec))
-    return Features(cycles, daily, operations)
+        features = build(new_warehouse(make), mine_spec(mine), Path(tmp) / "target")
+        features.cycles, features.daily  # noqa: B018 - read now, the database goes
+    return features
 
 
 @pytest.fixture(scope="session")
-def dbt_features(tmp_path_factory) -> Callable[[str | MineSpec], Features]:
-    """``build_features`` cached for the session (per mine and synth settings); each call gets
-    its own copies of the frames."""
+def dbt_features(tmp_path_factory) -> Iterator[Callable[[str | MineSpec], Features]]:
+    """``build`` once per mine (and synth settings) in the session, each in its own warehouse
+    database; the databases are dropped at the end of the session."""
     from fuelopt.config import get_settings
 
     built: dict[tuple, Features] = {}
     target = tmp_path_factory.mktemp("dbt_features") / "target"
+    with database_factory() as make:
 
-    def features(mine: str | MineSpec) -> Features:
-        spec = mine_spec(mine)
-        key = (spec, get_settings().synth.model_dump_json())
-        if key not in built:
-            built[key] = build_features(spec, target)
-        found = built[key]
-        return Features(found.cycles.copy(), found.daily.copy(), found.operations)
+        def features(mine: str | MineSpec) -> Features:
+            spec = mine_spec(mine)
+            key = (spec, get_settings().synth.model_dump_json())
+            if key not in built:
+                built[key] = build(new_warehouse(make), spec, target)
+            return built[key]
 
-    return features
+        yield features
