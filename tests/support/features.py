@@ -5,7 +5,7 @@ from (``fuelopt.ml.training.load_cycles`` / ``load_daily``)."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -82,11 +82,13 @@ def build(uri: str, spec: MineSpec, target_path: Path) -> Features:
     return Features(spec, uri, operations)
 
 
-def build_features(mine: str | MineSpec) -> Features:
-    """``build`` in a new warehouse database, both frames read before it is dropped."""
+def build_features(mine: str | MineSpec, frames: Sequence[str] = ("cycles", "daily")) -> Features:
+    """``build`` in a new warehouse database, ``frames`` read before it is dropped (the daily
+    series needs ``ml.demand.min_history_days`` of data)."""
     with database_factory() as make, tempfile.TemporaryDirectory() as tmp:
         features = build(new_warehouse(make), mine_spec(mine), Path(tmp) / "target")
-        features.cycles, features.daily  # noqa: B018 - read now, the database goes
+        for name in frames:
+            getattr(features, name)
     return features
 
 
