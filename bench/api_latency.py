@@ -42,15 +42,14 @@ def free_port() -> int:
 
 def train_champion(seed: int) -> tuple[list[dict], str]:
     """Register and promote a cycle fuel champion; a pool of request rows (without fuel_l)."""
+    from mine_features import build_features
+
     from fuelopt.config import get_settings
     from fuelopt.ml import training
-    from fuelopt.ml.cycle_model import validate_frame
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
+    from fuelopt.synth import MineSpec
 
     spec = MineSpec(seed=seed, days=30, trucks=6, shovels=3, dumps=2, clean=True)
-    ops = generate_operations(spec)
-    cycles = validate_frame(cycle_frame(ops), get_settings().ml.cycle, "bench")
+    cycles = build_features(spec, frames=["cycles"]).cycles
     decision = training.gate_cycle(cycles, training.train_cycle_challenger(cycles))
     cfg = get_settings().ml.cycle
     features = [*cfg.numeric_features, *cfg.categorical_features]

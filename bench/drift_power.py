@@ -39,22 +39,21 @@ def main() -> None:
     args = parse_args(parser, QUICK)
 
     import pandas as pd
+    from mine_features import build_features
     from scipy import stats
 
     from fuelopt.config import get_settings
-    from fuelopt.ml.sample_data import cycle_frame
     from fuelopt.monitor.drift import compare
-    from fuelopt.synth import MineSpec, generate_operations
+    from fuelopt.synth import MineSpec
 
     window = get_settings().monitor.window
     hours = window.current_hours
     days = args.reference_days + int(args.trials * hours / 24) + 1
     t0 = time.perf_counter()
-    frame = cycle_frame(
-        generate_operations(
-            MineSpec(seed=args.seed, days=days, trucks=args.trucks, shovels=8, dumps=3, clean=True)
-        )
-    )
+    frame = build_features(
+        MineSpec(seed=args.seed, days=days, trucks=args.trucks, shovels=8, dumps=3, clean=True),
+        frames=["cycles"],
+    ).cycles
     generate_s = time.perf_counter() - t0
     ts = frame[window.time_column]
     split = ts.min().normalize() + pd.Timedelta(days=args.reference_days)

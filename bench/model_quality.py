@@ -31,23 +31,25 @@ def main() -> int:
     parser.add_argument("--timing-rows", type=int, default=1_000_000)
     args = parse_args(parser, QUICK)
 
+    from mine_features import build_features
+
     from fuelopt.config import get_settings
     from fuelopt.ml.cycle_model import fit_physics, fit_xgb, train_cycle_model, validate_frame
     from fuelopt.ml.demand import fit_demand, validate_daily
-    from fuelopt.ml.sample_data import cycle_frame, daily_frame
-    from fuelopt.synth import MineSpec, generate_operations, truth
+    from fuelopt.synth import MineSpec, truth
 
     ml = get_settings().ml
     spec = MineSpec(
         seed=args.seed, days=args.days, trucks=args.trucks, shovels=4, dumps=2, clean=True
     )
     started = time.perf_counter()
-    ops = generate_operations(spec)
+    mine = build_features(spec)
+    ops = mine.operations
     noise = truth(spec, ops)["noise"]
     print(f"mine: seed {args.seed}, {args.days} days, {len(ops['haul_cycles'])} cycles "
           f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
 
-    frame = validate_frame(cycle_frame(ops), ml.cycle, "synthetic mine")
+    frame = validate_frame(mine.cycles, ml.cycle, "synthetic mine")
     model = train_cycle_model(frame, ml.cycle, ml.seed)
     s = model.cv.summary
     floor_sd = noise["irreducible_sd_l"]
@@ -69,7 +71,7 @@ def main() -> int:
     cycle["goal_physics"] = cycle["mae_reduction_vs_physics_pct"] >= 30
     print("cycle model:", json.dumps(cycle))
 
-    daily = validate_daily(daily_frame(ops), ml.demand, "synthetic mine")
+    daily = validate_daily(mine.daily, ml.demand, "synthetic mine")
     dm = fit_demand(daily, ml.demand, list(ml.demand.horizons), ml.seed)
     demand = {}
     for h, m in dm.summary.items():

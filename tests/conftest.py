@@ -8,12 +8,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.support.databases import database_factory, new_warehouse
 
 # Airflow reads AIRFLOW_HOME when first imported: give this test session its own, before that.
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="fuelopt-test-airflow-"))
@@ -39,12 +39,8 @@ pytest_plugins = [
     "tests.support.settings",
     "tests.support.stack",
     "tests.support.marts",
+    "tests.support.features",
 ]
-
-
-def unique_name(prefix: str) -> str:
-    """A database or schema name no other test run uses."""
-    return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="session")
@@ -58,53 +54,17 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
-@contextmanager
-def _database_factory() -> Iterator[Callable[[str], str]]:
-    """Factory of blank databases owned by the loader role; all dropped on exit."""
-    import psycopg
-
-    from fuelopt.config import get_settings
-    from fuelopt.warehouse.bootstrap import drop_database, ensure_database, ensure_role
-    from fuelopt.warehouse.db import admin_uri, with_database
-
-    loader = get_settings().warehouse.roles.loader
-    made: list[str] = []
-
-    def make(prefix: str = "fuelopt_test") -> str:
-        name = unique_name(prefix)
-        with psycopg.connect(admin_uri(), autocommit=True) as conn:
-            ensure_role(conn, loader)
-        ensure_database(admin_uri(), name, loader)
-        made.append(name)
-        return with_database(f"postgresql://{loader}@{_server(admin_uri())}/", name)
-
-    try:
-        yield make
-    finally:
-        for name in made:
-            drop_database(name)
-
-
 @pytest.fixture
 def make_database() -> Iterator[Callable[[str], str]]:
     """Factory of blank databases owned by the loader role; all dropped at teardown."""
-    with _database_factory() as make:
+    with database_factory() as make:
         yield make
-
-
-def _server(uri: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(uri)
-    return f"{parts.hostname}:{parts.port or 5432}"
 
 
 def _new_warehouse(make: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> str:
     from fuelopt.config import get_settings
-    from fuelopt.warehouse.bootstrap import init_warehouse
 
-    uri = make("fuelopt_wh")
-    init_warehouse(uri)
+    uri = new_warehouse(make)
     conn_id = get_settings().connections.warehouse
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", uri)
     return uri
@@ -120,5 +80,5 @@ def warehouse_uri(make_database, monkeypatch) -> str:
 @pytest.fixture(scope="module")
 def module_warehouse_uri() -> Iterator[str]:
     """``warehouse_uri`` shared by the tests of one module (slow builds made once)."""
-    with _database_factory() as make, pytest.MonkeyPatch.context() as monkeypatch:
+    with database_factory() as make, pytest.MonkeyPatch.context() as monkeypatch:
         yield _new_warehouse(make, monkeypatch)

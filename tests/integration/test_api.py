@@ -32,12 +32,10 @@ def api_env(served_marts) -> dict[str, str]:
     }
 
 
-def _cycle_rows(n: int) -> pd.DataFrame:
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=21, days=2, trucks=3, shovels=2, dumps=1, clean=True))
-    return cycle_frame(ops).drop(columns="fuel_l").head(n)
+def _cycle_rows(cycles: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first ``n`` cycles as requests: the model's input columns, without fuel_l."""
+    cfg = get_settings().ml.cycle
+    return cycles[[*cfg.numeric_features, *cfg.categorical_features]].head(n)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -69,7 +67,7 @@ def test_api_serves_the_champion_and_the_marts(served_marts, api_env, tmp_path):
             ml.demand_model_name: registry.alias_version(ml.demand_model_name, "champion"),
         }
 
-        rows = _cycle_rows(10)
+        rows = _cycle_rows(served_marts["cycles"], 10)
         body = _records(rows)
         assert http.post("/v1/cycle-fuel", json=body).status_code == 401
         wrong = {"Authorization": "Bearer " + "x" * len(TOKEN)}
@@ -78,7 +76,7 @@ def test_api_serves_the_champion_and_the_marts(served_marts, api_env, tmp_path):
         assert served.status_code == 200, served.text
         assert served.json()["fuel_l"] == pytest.approx(_champion_litres(rows))
         # concurrent requests are predicted together: each still gets its own rows' litres
-        many = _cycle_rows(200)
+        many = _cycle_rows(served_marts["cycles"], 200)
         parts = [many.iloc[i : i + 1 + i // 20] for i in range(0, 160, 20)]
         with ThreadPoolExecutor(len(parts)) as pool:
             answers = list(

@@ -23,13 +23,8 @@ def _settings_from_the_restored_environment():
 
 
 @pytest.fixture(scope="module")
-def cycles() -> pd.DataFrame:
-    from fuelopt.ml.cycle_model import validate_frame
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=3, days=36, trucks=6, shovels=3, dumps=2, clean=True))
-    return validate_frame(cycle_frame(ops), get_settings().ml.cycle, "synth")
+def cycles(dbt_features) -> pd.DataFrame:
+    return dbt_features("cycles").cycles
 
 
 def _train(frame, rounds: int, monkeypatch) -> dict:
@@ -48,6 +43,7 @@ def test_gate_promotes_better_rejects_worse_and_rollback_restores(
 
     from fuelopt.ml import registry
 
+    monkeypatch.setenv("FUELOPT__ML__CYCLE__TUNING__ENABLED", "false")  # the rounds decide
     name = get_settings().ml.cycle_model_name
     first = _train(cycles, 4, monkeypatch)  # weak, but the first champion
     assert first["promoted"] and first["previous"] is None
@@ -122,16 +118,11 @@ def test_sanity_failure_rejects_even_a_better_model(mlflow_store, cycles, monkey
     assert registry.version_tags(name, v)["validation_status"] == "rejected"
 
 
-def test_gate_compares_on_folds_the_champion_never_saw(mlflow_store, monkeypatch):
+def test_gate_compares_on_folds_the_champion_never_saw(mlflow_store, cycles, monkeypatch):
     """Of the latest folds, only those after the champion's data window are compared (both
     models out of sample); here one of the two latest folds is older than that window's end."""
     from fuelopt.ml import registry
-    from fuelopt.ml.cycle_model import validate_frame
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
 
-    ops = generate_operations(MineSpec(seed=5, days=50, trucks=4, shovels=2, dumps=2, clean=True))
-    cycles = validate_frame(cycle_frame(ops), get_settings().ml.cycle, "synth")
     name = get_settings().ml.cycle_model_name
     start = cycles["load_start"].min().normalize()
     old = cycles[cycles["load_start"] < start + pd.Timedelta(days=38)]
@@ -151,15 +142,12 @@ def test_gate_compares_on_folds_the_champion_never_saw(mlflow_store, monkeypatch
     assert artifacts == ["tuning/tuning_trials.csv"]
 
 
-def test_demand_model_trains_and_gates_on_the_shortest_history_allowed(mlflow_store):
-    """A mine with just over ``ml.demand.min_history_days`` has no walk-forward fold: the
+def test_demand_model_trains_and_gates_on_the_shortest_history_allowed(mlflow_store, dbt_features):
+    """A history of just over ``ml.demand.min_history_days`` has no walk-forward fold: the
     challenger still registers and the gate decides (here: the first champion)."""
     from fuelopt.ml import training
-    from fuelopt.ml.sample_data import daily_frame
-    from fuelopt.synth import MineSpec, generate_operations
 
-    ops = generate_operations(MineSpec(seed=5, days=24, trucks=3, shovels=2, dumps=2, clean=True))
-    daily = daily_frame(ops)
+    daily = dbt_features("demand").daily.tail(get_settings().ml.demand.min_history_days + 2)
     challenger = training.train_demand_challenger(daily, {"test": "short"})
     assert challenger["recent"] == {"origin": [], "horizon_days": [], "actual": [], "pred": []}
     decision = training.gate_demand(daily, challenger)

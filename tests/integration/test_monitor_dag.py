@@ -42,10 +42,10 @@ def _states(run) -> dict[str, str]:
     return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
 
-def test_monitor_drift_dag_end_to_end(airflow_home, warehouse_uri, mlflow_store):
+def test_monitor_drift_dag_end_to_end(dbt_features, airflow_home, warehouse_uri, mlflow_store):
     from airflow.dag_processing.dagbag import DagBag
 
-    frame = mine("payload_shift", start_day=19)
+    frame = mine(dbt_features, "payload_shift", start_day=19)
     write_table(warehouse_uri, "features.cycle_features", frame)
     write_table(
         warehouse_uri,

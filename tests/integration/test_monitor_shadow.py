@@ -57,13 +57,13 @@ def _scores(uri: str, run_id: str) -> dict[str, tuple]:
 
 
 def test_degraded_champion_is_rolled_back_after_the_grace_period_with_an_alert(
-    warehouse_uri, mlflow_store
+    dbt_features, warehouse_uri, mlflow_store
 ):
     cfg = get_settings().monitor.rollback
     name = get_settings().ml.cycle_model_name
-    live = mine(None)
+    live = mine(dbt_features, None)
     first = training.gate_cycle(_history(live), training.train_cycle_challenger(_history(live)))
-    degraded = _history(mine("road_degradation", start_day=0))
+    degraded = _history(mine(dbt_features, "road_degradation", start_day=0))
     second = training.gate_cycle(degraded, training.train_cycle_challenger(degraded))
     assert first["promoted"] and second["promoted"], second  # v2 beat v1 on its own cycles
     old, new = first["version"], second["version"]
@@ -113,10 +113,10 @@ def test_degraded_champion_is_rolled_back_after_the_grace_period_with_an_alert(
     assert {role: s[0] for role, s in scores.items()} == {"champion": old, "challenger": new}
 
 
-def test_unchanged_mine_keeps_its_champion(warehouse_uri, mlflow_store):
+def test_unchanged_mine_keeps_its_champion(dbt_features, warehouse_uri, mlflow_store):
     cfg = get_settings().monitor.rollback
     name = get_settings().ml.cycle_model_name
-    live = mine(None)
+    live = mine(dbt_features, None)
     first = training.gate_cycle(_history(live), training.train_cycle_challenger(_history(live)))
     second = training.train_cycle_challenger(_history(live, 16))
     registry.promote(name, second["version"], "on-call promoted the retrained model")

@@ -1,9 +1,9 @@
 """optimize_fleet end to end with dag.test() on a real test warehouse (PostgreSQL) and real CBC.
 
-The dbt-built inputs (marts.dim_equipment, cleansed.stg_operations__shift_plan,
-features.cycle_features) are created here from the synthetic mine, with the columns the contract
-gives them; the view the shift report reads (marts.fct_fleet_plan) is built by dbt. No MLflow
-champion exists in the test's store, so litres come from physics.
+The inputs (marts.dim_equipment, cleansed.stg_operations__shift_plan, features.cycle_features)
+and the view the shift report reads (marts.fct_fleet_plan) are built by dbt from the synthetic
+mine loaded into raw. No MLflow champion exists in the test's store, so litres come from
+physics.
 """
 
 from __future__ import annotations
@@ -11,86 +11,27 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
 import psycopg
 import pytest
 
 from fuelopt.config import PROJECT_ROOT, get_settings
-from fuelopt.ml.sample_data import cycle_frame
-from fuelopt.sources.tables import OPERATIONS_COLUMNS
 
 pytestmark = pytest.mark.integration
-
-CYCLE_COLUMNS = [*OPERATIONS_COLUMNS["haul_cycles"], "truck_model", "truck_engine_hours"]
-
-
-def _load(conn: psycopg.Connection, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
-    cols = ", ".join(f"{c} {t}" for c, t in types.items())
-    conn.execute(f"CREATE TABLE {table} ({cols})")
-    with conn.cursor() as cur:
-        cur.executemany(
-            f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(types))})",
-            [
-                tuple(None if pd.isna(v) else v for v in row)
-                for row in frame[list(types)].itertuples(index=False)
-            ],
-        )
 
 
 @pytest.fixture
 def mine(warehouse_uri, tmp_path):
-    """Synthetic mine loaded as the three dbt relations the DAG reads; the last planned shift."""
+    """Synthetic mine loaded into raw and built by dbt up to the relations the DAG reads and the
+    view the shift report reads; the last planned shift."""
     from fuelopt.synth import MineSpec, generate_operations
     from fuelopt.transform.dbt_run import run_dbt
+    from tests.support.raw_data import load_operations
 
     ops = generate_operations(MineSpec(seed=7, days=3, trucks=8, shovels=3, dumps=2, clean=True))
+    load_operations(warehouse_uri, ops)
+    select = ["+dim_equipment", "+stg_operations__shift_plan", "+cycle_features", "+fct_fleet_plan"]
+    run_dbt(["run", "--select", *select], uri=warehouse_uri, target_path=tmp_path / "dbt")
     eq = ops["equipment"]
-    cycles = cycle_frame(ops)
-    schemas = get_settings().warehouse.schemas
-    num, txt, ts = "double precision", "text", "timestamptz"
-    with psycopg.connect(warehouse_uri) as conn:
-        _load(
-            conn,
-            f"{schemas.marts}.dim_equipment",
-            eq,
-            {
-                "equipment_id": txt,
-                "equipment_type": txt,
-                "model": txt,
-                "capacity_t": num,
-                "engine_hours": num,
-            },
-        )
-        _load(
-            conn,
-            f"{schemas.cleansed}.stg_operations__shift_plan",
-            ops["shift_plan"],
-            {"shift_date": "date", "shift": txt, "shovel_id": txt, "target_t": num},
-        )
-        _load(
-            conn,
-            f"{schemas.features}.cycle_features",
-            cycles,
-            {
-                c: (
-                    ts
-                    if c in ("load_start", "dump_end")
-                    else txt
-                    if c
-                    in (
-                        "cycle_id",
-                        "truck_id",
-                        "shovel_id",
-                        "dump_id",
-                        "road_condition",
-                        "truck_model",
-                    )
-                    else num
-                )
-                for c in CYCLE_COLUMNS
-            },
-        )
-    run_dbt(["run", "--select", "fct_fleet_plan"], uri=warehouse_uri, target_path=tmp_path / "dbt")
     last = ops["shift_plan"].sort_values(["shift_date", "shift"]).iloc[-1]
     return {
         "shift_date": str(last["shift_date"]),

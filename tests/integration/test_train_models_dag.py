@@ -1,5 +1,6 @@
-"""train_models end to end with ``dag.test()``: a real warehouse database (feature tables made
-here from the synthetic mine), a migrated Airflow metadata database, MLflow on tmp_path."""
+"""train_models end to end with ``dag.test()``: a real warehouse database (feature tables written
+from what dbt builds from the shared small mines, tests/support/features.py), a migrated Airflow
+metadata database, MLflow on tmp_path."""
 
 from __future__ import annotations
 
@@ -55,16 +56,14 @@ def _states(run) -> dict[str, str]:
     return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
 
 
-def test_train_models_dag_end_to_end(airflow_home, warehouse_uri, ml_env):
+def test_train_models_dag_end_to_end(airflow_home, warehouse_uri, ml_env, dbt_features):
     from airflow.dag_processing.dagbag import DagBag
 
     from fuelopt.ml import registry, training
-    from fuelopt.ml.sample_data import cycle_frame, daily_frame
-    from fuelopt.synth import MineSpec, generate_operations
 
-    ops = generate_operations(MineSpec(seed=7, days=60, trucks=6, shovels=3, dumps=2, clean=True))
-    _write(warehouse_uri, "features.cycle_features", cycle_frame(ops))
-    _write(warehouse_uri, "features.daily_site_features", daily_frame(ops))
+    daily = dbt_features("demand").daily
+    _write(warehouse_uri, "features.cycle_features", dbt_features("cycles").cycles)
+    _write(warehouse_uri, "features.daily_site_features", daily)
 
     bag = DagBag(dag_folder=str(ROOT / "dags" / "train_models.py"))
     assert not bag.import_errors
@@ -85,7 +84,7 @@ def test_train_models_dag_end_to_end(airflow_home, warehouse_uri, ml_env):
             (first.run_id,),
         ).fetchall()
     assert [r[0] for r in rows] == [7, 15, 30]
-    last = max(daily_frame(ops)["date"])
+    last = max(daily["date"]).date()
     assert [r[1] for r in rows] == [last + dt.timedelta(days=h) for h in (7, 15, 30)]
     assert all(r[2] <= r[3] <= r[4] <= r[5] <= r[6] for r in rows)
 
@@ -111,12 +110,12 @@ def test_train_models_dag_end_to_end(airflow_home, warehouse_uri, ml_env):
     assert registry.version_tags(ml.cycle_model_name, "2")["validation_status"] == "rejected"
 
 
-def test_a_day_the_data_has_not_completed_is_neither_target_nor_origin(warehouse_uri, ml_env):
+def test_a_day_the_data_has_not_completed_is_neither_target_nor_origin(
+    warehouse_uri, ml_env, dbt_features
+):
     from fuelopt.ml import training
-    from fuelopt.ml.sample_data import daily_frame
-    from fuelopt.synth import MineSpec, generate_operations
 
-    daily = daily_frame(generate_operations(MineSpec(seed=7, days=30, trucks=3, clean=True)))
+    daily = dbt_features("demand").daily.assign(date=lambda f: f["date"].dt.date)
     last = max(daily["date"])
     partial = daily[daily["date"] == last].assign(
         date=last + dt.timedelta(days=1), fuel_l=lambda f: f["fuel_l"] / 4

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from fuelopt.config import get_settings
-from fuelopt.synth import MineSpec, generate_operations
+from fuelopt.synth import MineSpec
 from fuelopt.synth.generate import Mine
 from fuelopt.synth.levers import lever_truth
 from fuelopt.transform.dbt_run import run_dbt
@@ -26,22 +26,19 @@ TOLERANCE = 0.15  # the issue's bar: every lever within +-15 % of truth
 SPEC = MineSpec(seed=18, days=DAYS, trucks=8, shovels=2, dumps=2)
 
 
-def _train_healthy_champion(monkeypatch) -> str:
-    """A champion trained on the same fleet with sound engines (the history before the wear):
-    the model the project trains, from the cycle columns only (it never sees a truck id)."""
+def _train_healthy_champion(dbt_features, monkeypatch) -> str:
+    """A champion trained on the features dbt builds from the same fleet with sound engines (the
+    history before the wear): the model the project trains, from the cycle columns only (it
+    never sees a truck id)."""
     from fuelopt.ml import registry, training
-    from fuelopt.ml.cycle_model import validate_frame
-    from fuelopt.ml.sample_data import cycle_frame
 
     monkeypatch.setenv("FUELOPT__SYNTH__PHYSICS__WORN_ENGINE_SHARE", "0")
     monkeypatch.setenv("FUELOPT__ML__CYCLE__TUNING__ENABLED", "false")
     get_settings.cache_clear()
     try:
         settings = get_settings()
-        history = generate_operations(
-            MineSpec(seed=SPEC.seed, days=DAYS, trucks=8, shovels=2, dumps=2, clean=True)
-        )
-        cycles = validate_frame(cycle_frame(history), settings.ml.cycle, "synth")
+        healthy = MineSpec(seed=SPEC.seed, days=DAYS, trucks=8, shovels=2, dumps=2, clean=True)
+        cycles = dbt_features(healthy).cycles
         version = str(training.train_cycle_challenger(cycles)["version"])
         registry.promote(settings.ml.cycle_model_name, version, "test: healthy fleet")
     finally:
@@ -56,7 +53,7 @@ def _frame(uri: str, query: str) -> pd.DataFrame:
 
 
 def test_truck_excess_estimate_is_within_15_pct_of_truth(
-    warehouse_uri, mlflow_store, tmp_path, monkeypatch
+    warehouse_uri, mlflow_store, dbt_features, tmp_path, monkeypatch
 ):
     from fuelopt.monitor import jobs
 
@@ -70,7 +67,7 @@ def test_truck_excess_estimate_is_within_15_pct_of_truth(
     no_champion = jobs.run_cycle_scoring("before", pd.Timestamp.now(tz="UTC"), warehouse_uri)
     assert no_champion["scored"] == 0 and no_champion["version"] is None
 
-    version = _train_healthy_champion(monkeypatch)
+    version = _train_healthy_champion(dbt_features, monkeypatch)
     end = _frame(warehouse_uri, "SELECT max(load_start) AS t FROM features.cycle_features")["t"][0]
     monkeypatch.setenv("FUELOPT__ML__CYCLE_SCORING__LOOKBACK_DAYS", str(DAYS + 1))
     get_settings.cache_clear()

@@ -18,17 +18,16 @@ def as_role(uri: str, role: str) -> str:
 
 
 @pytest.fixture
-def served_marts(warehouse_uri, mlflow_store, tmp_path, monkeypatch) -> dict:
-    """dbt-built marts of a small synthetic mine; cycle and demand champions trained on a longer
-    one; a forecast issued into ops.predictions and the last shift planned with the champion.
-    Returns the warehouse and bi_reader URIs, the planned shift and the training cycles."""
+def served_marts(warehouse_uri, mlflow_store, dbt_features, tmp_path, monkeypatch) -> dict:
+    """dbt-built marts of a small synthetic mine; cycle and demand champions trained on the
+    features dbt builds from longer ones; a forecast issued into ops.predictions and the last
+    shift planned with the champion. Returns the warehouse and bi_reader URIs, the planned shift
+    and the training cycles."""
     from fuelopt.config import get_settings
     from fuelopt.ml import training
-    from fuelopt.ml.cycle_model import validate_frame
-    from fuelopt.ml.sample_data import cycle_frame, daily_frame
     from fuelopt.optimize.build import shift_of
     from fuelopt.optimize.jobs import build_step, publish_step, solve_step
-    from fuelopt.synth import MineSpec, generate_operations
+    from fuelopt.synth import MineSpec
     from fuelopt.transform.dbt_run import run_dbt
     from tests.support.raw_data import MineData, load_mine_days
 
@@ -39,12 +38,9 @@ def served_marts(warehouse_uri, mlflow_store, tmp_path, monkeypatch) -> dict:
     load_mine_days(warehouse_uri, mine, range(3))
     run_dbt(["build"], uri=warehouse_uri, target_path=tmp_path / "target")
 
-    history = generate_operations(
-        MineSpec(seed=5, days=24, trucks=3, shovels=2, dumps=2, clean=True)
-    )
-    cycles = validate_frame(cycle_frame(history), settings.ml.cycle, "synth")
+    cycles = dbt_features("cycles").cycles
     assert training.gate_cycle(cycles, training.train_cycle_challenger(cycles))["promoted"]
-    daily = daily_frame(history)
+    daily = dbt_features("demand").daily
     assert training.gate_demand(daily, training.train_demand_challenger(daily))["promoted"]
     training.issue_forecasts(daily, datetime.now(UTC), "served_marts", uri=warehouse_uri)
 

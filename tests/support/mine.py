@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
-from fuelopt.ml.sample_data import cycle_frame
+from fuelopt.synth import MineSpec
+from tests.support.features import Features
 
 
-def mine(scenario: str | None, seed: int = 11, start_day: int = 10) -> pd.DataFrame:
-    """Cycle features of a 20-day, 12-truck synthetic mine, drifting from ``start_day``."""
-    from fuelopt.synth import MineSpec, generate_operations
-
+def mine(
+    features: Callable[[MineSpec], Features],
+    scenario: str | None,
+    seed: int = 11,
+    start_day: int = 10,
+) -> pd.DataFrame:
+    """Cycle features dbt builds from a 20-day, 12-truck synthetic mine drifting from
+    ``start_day``; ``features`` is the ``dbt_features`` fixture."""
     spec = MineSpec(
         seed=seed,
         days=20,
@@ -21,4 +28,4 @@ def mine(scenario: str | None, seed: int = 11, start_day: int = 10) -> pd.DataFr
         scenario=scenario,
         scenario_start_day=start_day if scenario else None,
     )
-    return cycle_frame(generate_operations(spec))
+    return features(spec).cycles

@@ -16,7 +16,7 @@ from types import ModuleType
 import pytest
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "bench"
-NOT_BENCHES = {"run_all", "bench_args"}
+NOT_BENCHES = {"run_all", "bench_args", "mine_features"}
 
 
 def _module(name: str) -> ModuleType:

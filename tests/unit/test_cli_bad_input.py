@@ -69,54 +69,6 @@ def test_plan_that_is_not_a_json_object(tmp_path, scenario, doc):
     assert_bad_input(["validate-plan", "--scenario", str(scenario), "--plan", str(plan)], str(plan))
 
 
-@pytest.fixture(scope="module")
-def daily() -> pd.DataFrame:
-    from fuelopt.ml.sample_data import daily_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=7, days=40, trucks=6, shovels=3, dumps=2, clean=True))
-    return daily_frame(ops)
-
-
-@pytest.fixture(scope="module")
-def cycles() -> pd.DataFrame:
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=7, days=10, trucks=6, shovels=3, dumps=2, clean=True))
-    return cycle_frame(ops)
-
-
-def test_forecast_horizons_beyond_the_configured_bound(tmp_path, daily):
-    src = tmp_path / "daily.csv"
-    daily.to_csv(src, index=False)
-    args = ["forecast-demand", "--input", str(src), "--out", str(tmp_path / "f.csv")]
-    assert_bad_input([*args, "--horizons", "100000000"], "--horizons")
-    assert_bad_input([*args, "--horizons", "7,99999999999999999999999"], "--horizons")
-    assert not (tmp_path / "f.csv").exists()
-
-
-@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e308])
-def test_forecast_with_a_huge_or_infinite_value(tmp_path, daily, value):
-    src = tmp_path / "daily.csv"
-    daily.assign(fuel_l=daily["fuel_l"].where(daily.index != 4, value)).to_csv(src, index=False)
-    args = ["forecast-demand", "--input", str(src), "--out", str(tmp_path / "f.csv")]
-    assert_bad_input(args, str(src), "row 5", "fuel_l")
-
-
-@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e308])
-@pytest.mark.parametrize("column", ["fuel_l", "loaded_distance_km"])
-def test_train_cycle_model_with_a_huge_or_infinite_value(tmp_path, cycles, value, column):
-    src = tmp_path / "cycles.csv"
-    frame = cycles.copy()
-    frame[column] = frame[column].astype(float)
-    frame.loc[6, column] = value
-    frame.to_csv(src, index=False)
-    args = ["train-cycle-model", "--input", str(src), "--model-out", str(tmp_path / "model")]
-    assert_bad_input(args, str(src), "row 7", column)
-    assert not (tmp_path / "model").exists()
-
-
 @pytest.mark.parametrize(
     "text",
     ["", "speed_kmh,payload_t\n", "other,names\n1,2\n3,4\n"],

@@ -10,16 +10,14 @@ import pytest
 from fuelopt.cli import main
 from fuelopt.config import get_settings
 
+pytestmark = pytest.mark.integration  # the series is what dbt builds (PostgreSQL)
+
 COLUMNS = ["horizon_days", "target_date", "pred", "lo80", "hi80", "lo95", "hi95"]
 
 
 @pytest.fixture(scope="module")
-def daily() -> pd.DataFrame:
-    from fuelopt.ml.sample_data import daily_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=7, days=60, trucks=12, shovels=4, dumps=2, clean=True))
-    return daily_frame(ops)
+def daily(dbt_features) -> pd.DataFrame:
+    return dbt_features("demand").daily
 
 
 def _read(path):

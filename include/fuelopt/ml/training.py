@@ -43,8 +43,9 @@ def load_cycles(uri: str | None = None) -> pd.DataFrame:
 
 
 def load_daily(uri: str | None = None, until: datetime | None = None) -> pd.DataFrame:
-    """The daily site features; with ``until`` (the run's data end) only the days it completes:
-    a day the data has not reached the end of would be a low target and a low forecast origin."""
+    """The daily site features in date order; with ``until`` (the run's data end) only the days
+    it completes: a day the data has not reached the end of would be a low target and a low
+    forecast origin."""
     from fuelopt.intervals import to_utc
     from fuelopt.ml.demand import validate_daily
 
@@ -54,7 +55,9 @@ def load_daily(uri: str | None = None, until: datetime | None = None) -> pd.Data
     if until is not None:
         frame = frame[pd.to_datetime(frame["date"]).dt.date < to_utc(until, "until").date()]
     keep = ["date", "fuel_l", *[c for c in ml.demand.exogenous if c in frame.columns]]
-    return validate_daily(frame[keep], ml.demand, f"features.{table}")
+    when = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    frame = frame.loc[when.sort_values(kind="stable").index, keep].reset_index(drop=True)
+    return validate_daily(frame, ml.demand, f"features.{table}")
 
 
 def validate_inputs(uri: str | None = None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""`fuelopt train-cycle-model` (docs/contracts.md §2) on the synthetic mine: JSON metrics, a pyfunc
-model that loads in a fresh process without fuelopt, unseen categories, bad input."""
+"""`fuelopt train-cycle-model` (docs/contracts.md §2) on the features dbt builds from a small
+synthetic mine: JSON metrics, a pyfunc model that loads in a fresh process without fuelopt,
+unseen categories, bad input."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import pytest
 from fuelopt.cli import main
 from fuelopt.config import get_settings
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def fast_ml(monkeypatch):
@@ -28,12 +31,8 @@ def fast_ml(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def cycles() -> pd.DataFrame:
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=7, days=36, trucks=6, shovels=3, dumps=2, clean=True))
-    return cycle_frame(ops)
+def cycles(dbt_features) -> pd.DataFrame:
+    return dbt_features("cycles").cycles
 
 
 def _train(tmp_path: Path, frame: pd.DataFrame, capsys, suffix: str = ".parquet"):

@@ -1,4 +1,5 @@
-"""Drift detection on the synthetic mine's scenarios, with the empirical-null calibration."""
+"""Drift detection on the features dbt builds from the synthetic mine's scenarios, with the
+empirical-null calibration."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from fuelopt.config import get_settings
 from fuelopt.monitor.drift import compare
 from tests.support.mine import mine
+
+pytestmark = pytest.mark.integration
 
 
 def window_reports(frame: pd.DataFrame, windows: int = 4) -> list[dict]:
@@ -24,8 +27,8 @@ def window_reports(frame: pd.DataFrame, windows: int = 4) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def mines() -> dict[str | None, pd.DataFrame]:
-    return {s: mine(s) for s in (None, "payload_shift", "road_degradation")}
+def mines(dbt_features) -> dict[str | None, pd.DataFrame]:
+    return {s: mine(dbt_features, s) for s in (None, "payload_shift", "road_degradation")}
 
 
 def test_stationary_mine_raises_no_drift(mines):

@@ -7,15 +7,12 @@ import pytest
 
 from fuelopt.config import get_settings
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
-def cycles() -> pd.DataFrame:
-    from fuelopt.ml.cycle_model import validate_frame
-    from fuelopt.ml.sample_data import cycle_frame
-    from fuelopt.synth import MineSpec, generate_operations
-
-    ops = generate_operations(MineSpec(seed=5, days=50, trucks=4, shovels=2, dumps=2, clean=True))
-    return validate_frame(cycle_frame(ops), get_settings().ml.cycle, "synth")
+def cycles(dbt_features) -> pd.DataFrame:
+    return dbt_features("cycles").cycles
 
 
 @pytest.fixture
