@@ -313,15 +313,6 @@ def test_stationary_mine_sends_no_drift_alert(dbt_features, warehouse_uri, mlflo
     assert flagged == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the champion, not the check: on dbt-built features truck_engine_hours is the truck's "
-    "hours at the cycle, a per-truck clock; the model fits day-to-day conditions on it inside "
-    "its training range and gives every later cycle its last training days' leaves, so in the "
-    "day-19 window its predictions shift (PSI 1.90 > calibrated 1.60) while fuel_l does not "
-    "(PSI 0.56 < 2.01). Hours floored to 1000 h: PSI 0.82, window MAE 4.2-6.4 L instead of "
-    "6.2-10.0 L, CV MAE 5.1 L instead of 7.3 L.",
-)
 def test_unchanged_mine_raises_no_prediction_drift_against_the_champion(
     dbt_features, warehouse_uri, mlflow_store, tmp_path
 ):

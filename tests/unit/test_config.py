@@ -93,3 +93,18 @@ def test_missing_file_is_named(tmp_path):
 def test_haul_physics_constants_are_validated(tmp_path, mutate, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(_write(tmp_path, mutate), environ={})
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ({"engine_hours": 1000}, "engine_hours is not one of numeric_features"),
+        ({"truck_engine_hours": 0}, "the step of truck_engine_hours must be positive"),
+    ],
+)
+def test_cycle_feature_steps_are_validated(tmp_path, steps, message):
+    def mutate(d):
+        d["ml"]["cycle"]["feature_steps"] = steps
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(_write(tmp_path, mutate), environ={})

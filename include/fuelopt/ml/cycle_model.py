@@ -95,6 +95,7 @@ def make_meta(train: pd.DataFrame, cfg: CycleModelSettings) -> dict[str, Any]:
     }
     return {
         "numeric_features": list(cfg.numeric_features),
+        "feature_steps": dict(cfg.feature_steps),
         "categories": categories,
         "model_features": [*cfg.numeric_features, *ENGINEERED, *cfg.categorical_features],
         "physics": get_settings().physics.model_dump(),

@@ -28,14 +28,17 @@ else:  # run by MLflow from a saved model: the copy saved with it (its code/ is 
 
 def engineer(frame: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
     """Model matrix of a raw cycle frame: numeric columns coerced (missing, infinite or beyond
-    float32 -> NaN), physics terms (work against grade and rolling resistance, hours moving and
-    queuing), and categoricals with the training categories (an unseen value becomes missing,
-    which XGBoost routes natively)."""
+    float32 -> NaN) and floored to their ``feature_steps``, physics terms (work against grade and
+    rolling resistance, hours moving and queuing), and categoricals with the training categories
+    (an unseen value becomes missing, which XGBoost routes natively)."""
     n = len(frame)
     out = {}
     for col in meta["numeric_features"]:
         values = frame[col] if col in frame.columns else pd.Series(np.nan, index=frame.index)
         out[col] = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    # Models registered before feature steps existed have none in their meta.
+    for col, step in meta.get("feature_steps", {}).items():
+        out[col] = np.floor(out[col] / step) * step
 
     def col(name: str) -> np.ndarray:
         return out[name] if name in out else np.full(n, np.nan)

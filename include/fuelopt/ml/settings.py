@@ -55,6 +55,8 @@ class CycleModelSettings(Section):
     time_column: SqlName
     numeric_features: list[SqlName]
     categorical_features: list[SqlName]
+    # Numeric features floored to a multiple of their step before the model sees them.
+    feature_steps: dict[SqlName, float] = Field(default_factory=dict)
     xgb_params: dict[str, float | int | str]
     num_boost_round: int = Field(gt=0)
     # Below this many rows XGBoost trains and predicts on one thread (faster on small data,
@@ -66,6 +68,15 @@ class CycleModelSettings(Section):
     reference_sample_rows: int = Field(gt=0)
     walk_forward: WalkForwardSettings
     tuning: TuningSettings
+
+    @model_validator(mode="after")
+    def _steps_of_numeric_features(self) -> CycleModelSettings:
+        for name, step in self.feature_steps.items():
+            if name not in self.numeric_features:
+                raise ValueError(f"feature_steps: {name} is not one of numeric_features")
+            if not step > 0:
+                raise ValueError(f"feature_steps: the step of {name} must be positive")
+        return self
 
 
 class CycleScoringSettings(Section):

@@ -225,7 +225,11 @@ def _cycle_card(model, version: str, run_id: str) -> str:
                 if model.tuning is not None
                 else ""
             ),
-            "features": ", ".join(f"`{f}`" for f in model.meta["model_features"]),
+            "features": ", ".join(f"`{f}`" for f in model.meta["model_features"])
+            + "".join(
+                f"; `{f}` floored to a multiple of {step:g}"
+                for f, step in model.meta["feature_steps"].items()
+            ),
             "validation": f"{len(model.cv.folds)} folds, {cfg.walk_forward.model_dump()}",
             "limitations": (
                 "Operator effects and sensor noise are not in the inputs (irreducible "
