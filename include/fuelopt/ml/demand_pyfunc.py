@@ -1,10 +1,12 @@
-"""The fuel demand forecast as an MLflow "model from code": direct multi-horizon XGBoost on
-lag/calendar/plan features with conformal intervals, or seasonal naive where data are short.
+"""The fuel demand forecast as an MLflow "model from code": per horizon, the candidate chosen on
+the walk-forward folds (seasonal naive, direct XGBoost on lag/calendar/plan features, or a
+statsforecast model refitted on the history it is given) with conformal intervals.
 
-Self-contained (numpy, pandas, xgboost, mlflow only) so the saved model loads without fuelopt.
-Training (fuelopt.ml.demand) imports the feature code from here. ``predict(daily)`` takes the
-history (``date``, ``fuel_l``, optional exogenous columns) and returns, for each horizon h, the
-forecast of day ``last date + h``: ``horizon_days, target_date, pred, lo80, hi80, lo95, hi95``.
+Self-contained (numpy, pandas, xgboost, statsforecast, mlflow only) so the saved model loads
+without fuelopt. Training (fuelopt.ml.demand) imports the feature and model code from here.
+``predict(daily)`` takes the history (``date``, ``fuel_l``, optional exogenous columns) and
+returns, for each horizon h, the forecast of day ``last date + h``:
+``horizon_days, target_date, pred, lo80, hi80, lo95, hi95``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 FORECAST_COLUMNS = ["horizon_days", "target_date", "pred", "lo80", "hi80", "lo95", "hi95"]
 QUANTILES = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
+STAT_MODELS = ("AutoETS", "DynamicOptimizedTheta", "MSTL")
 
 
 def to_daily(frame: pd.DataFrame, exogenous: list[str]) -> pd.DataFrame:
@@ -52,6 +55,42 @@ def snaive_values(y: np.ndarray, origins: np.ndarray, h: int) -> np.ndarray:
     return out
 
 
+def filled(y: np.ndarray) -> np.ndarray:
+    """The series with missing days interpolated (edges carried), for the statistical models."""
+    return pd.Series(y).interpolate(limit_direction="both").to_numpy(dtype=float)
+
+
+def stat_model(name: str, stat: dict[str, Any], n: int):
+    """The statsforecast model ``name`` for a history of ``n`` days: a season is modelled only
+    with ``min_seasons`` full cycles of it; None when MSTL has no such season."""
+    from statsforecast.models import MSTL, AutoETS, DynamicOptimizedTheta
+
+    def fits(length: int) -> bool:
+        return n >= int(stat["min_seasons"]) * length
+
+    season = int(stat["season_length"]) if fits(int(stat["season_length"])) else 1
+    if name == "AutoETS":
+        return AutoETS(season_length=season)
+    if name == "DynamicOptimizedTheta":
+        return DynamicOptimizedTheta(season_length=season)
+    seasons = [int(s) for s in stat["mstl_season_lengths"] if fits(int(s))]
+    return MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN")) if seasons else None
+
+
+def stat_path(y: np.ndarray, name: str, stat: dict[str, Any], steps: int) -> np.ndarray:
+    """Forecasts of the ``steps`` days after the end of ``y`` by the statistical model ``name``;
+    NaN (the caller falls back to seasonal naive) when the model cannot be fitted."""
+    series = filled(y)
+    model = stat_model(name, stat, len(series))
+    if model is None or not np.isfinite(series).all():
+        return np.full(steps, np.nan)
+    try:
+        mean = model.forecast(y=series, h=steps)["mean"]
+    except Exception:  # an optimiser failing on an odd series: this candidate sits out
+        return np.full(steps, np.nan)
+    return np.clip(np.asarray(mean, dtype=float), 0.0, None)
+
+
 def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any]):
     """Features at each origin position (data up to the origin only) and the level they are
     scaled by; the model predicts ``fuel(origin + h) / level``."""
@@ -79,6 +118,13 @@ def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any
     return pd.DataFrame(feats), level
 
 
+def numpy_matrix(x: pd.DataFrame, features: list[str], label=None):
+    """An XGBoost DMatrix built from a float numpy array of ``features`` (named)."""
+    import xgboost as xgb
+
+    return xgb.DMatrix(x[features].to_numpy(dtype=float), label=label, feature_names=features)
+
+
 def interval_frame(pred: np.ndarray, q: dict[str, float]) -> dict[str, np.ndarray]:
     """Intervals from log-ratio residual quantiles, forced into lo95 ≤ lo80 ≤ pred ≤ hi80 ≤ hi95."""
     lo80 = np.minimum(pred * np.exp(q["lo80"]), pred)
@@ -89,16 +135,18 @@ def interval_frame(pred: np.ndarray, q: dict[str, float]) -> dict[str, np.ndarra
 
 
 def predict_horizon(daily, origins, h, spec, booster, meta) -> np.ndarray:
-    """Point forecasts of ``origin + h`` for each origin (XGBoost ratio x level, or snaive)."""
+    """Point forecasts of ``origin + h`` for each origin (XGBoost ratio x level, a statistical
+    model fitted on the history up to the origin, or snaive)."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     base = snaive_values(y, origins, h)
     level = _rolling_mean(y, int(meta["level_window_days"]))[origins]
     base = np.where(np.isfinite(base), base, level)
     if spec["kind"] == "xgboost" and booster is not None:
-        import xgboost as xgb
-
         x, level = design(daily, origins, h, meta)
-        pred = booster.predict(xgb.DMatrix(x[spec["features"]])) * level
+        pred = booster.predict(numpy_matrix(x, spec["features"])) * level
+        pred = np.where(np.isfinite(pred), pred, base)
+    elif spec["kind"] in STAT_MODELS:
+        pred = np.array([stat_path(y[: o + 1], spec["kind"], meta["stat"], h)[-1] for o in origins])
         pred = np.where(np.isfinite(pred), pred, base)
     else:
         pred = base
