@@ -38,16 +38,19 @@ def fitted():
     return frame, fit_demand(frame, _cfg(), HORIZONS, seed=3)
 
 
-def test_a_statistical_candidate_is_chosen_on_a_trend_and_beats_seasonal_naive(fitted):
+def test_on_a_trend_the_candidate_chosen_has_the_lowest_fold_error_and_beats_seasonal_naive(
+    fitted,
+):
     from fuelopt.ml.demand_pyfunc import STAT_MODELS
 
     _, model = fitted
     errors = model.candidates.set_index(["horizon_days", "candidate"])["mape_pct"]
     for h in HORIZONS:
         kind = model.meta["horizons"][str(h)]["kind"]
-        assert kind in STAT_MODELS, model.candidates
+        assert kind != "snaive", model.candidates
         assert errors[(h, kind)] == errors.loc[h].min()
         assert errors[(h, kind)] < 0.8 * errors[(h, "snaive")]
+        assert min(errors[(h, c)] for c in STAT_MODELS) < 0.8 * errors[(h, "snaive")]
         # chosen on earlier folds only, the served forecasts still beat seasonal naive
         assert model.summary[h]["mape_pct"] < model.summary[h]["snaive_mape_pct"]
 
@@ -93,7 +96,7 @@ def test_two_fits_give_identical_forecasts():
     from fuelopt.ml.demand import fit_demand, forecast
 
     frame = _trending(150, seed=4)
-    cfg = _cfg(candidates=["snaive", "xgboost", "AutoETS"])
+    cfg = _cfg(candidates=["snaive", "xgboost", "AutoETS"], fallback_candidate="snaive")
     a, b = (fit_demand(frame, cfg, HORIZONS, seed=3) for _ in range(2))
     pd.testing.assert_frame_equal(a.cv, b.cv)
     pd.testing.assert_frame_equal(
@@ -136,7 +139,12 @@ def _write(tmp_path, mutate):
         (lambda d: d.update(fallback_candidate="AutoTheta"), "is not a candidate"),
         (
             lambda d: d.update(candidates=["xgboost", "MSTL"]),
-            "fallback_candidate 'snaive' is not a candidate",
+            "fallback_candidate 'ensemble' is not a candidate",
+        ),
+        (lambda d: d.update(ensemble_members=["AutoETS"]), "at least two other candidates"),
+        (
+            lambda d: d.update(candidates=["snaive", "AutoETS", "ensemble"]),
+            "ensemble_members: ['xgboost', 'DynamicOptimizedTheta', 'MSTL'] not among",
         ),
         (lambda d: d["stat"].update(mstl_season_lengths=[365, 7]), "increasing"),
         (lambda d: d["stat"].update(min_seasons=1), "ml.demand.stat.min_seasons"),
@@ -152,16 +160,38 @@ def test_configured_candidates_are_the_ones_the_pyfunc_serves():
     from fuelopt.ml.demand_pyfunc import STAT_MODELS
     from fuelopt.ml.settings import DEMAND_CANDIDATES
 
-    assert set(DEMAND_CANDIDATES) == {"snaive", "xgboost", *STAT_MODELS}
+    assert set(DEMAND_CANDIDATES) == {"snaive", "xgboost", "ensemble", *STAT_MODELS}
 
 
-def test_the_saved_pyfunc_serves_the_chosen_candidate_refitted_on_its_input(fitted, tmp_path):
+def test_the_ensemble_forecasts_the_mean_of_its_members():
+    from fuelopt.ml.demand import _meta
+    from fuelopt.ml.demand_pyfunc import predict_horizon, stat_path, to_daily
+
+    cfg = _cfg(ensemble_members=["AutoETS", "MSTL"])
+    daily = to_daily(_trending(120), list(cfg.exogenous))
+    y = daily["fuel_l"].to_numpy()
+    meta = _meta(cfg, [7])
+    origins = np.array([90, len(y) - 1])
+    pred = predict_horizon(daily, origins, 7, {"kind": "ensemble"}, None, meta)
+    members = [
+        [stat_path(y[: o + 1], m, meta["stat"], 7)[-1] for o in origins] for m in meta["ensemble"]
+    ]
+    assert pred == pytest.approx(np.mean(members, axis=0))
+    assert not np.allclose(members[0], members[1])
+
+
+def test_the_saved_pyfunc_serves_the_chosen_candidate_refitted_on_its_input(tmp_path):
     import mlflow
 
-    from fuelopt.ml.demand import PYFUNC_CODE, pip_requirements, write_artifacts
-    from fuelopt.ml.demand_pyfunc import FORECAST_COLUMNS, stat_path, to_daily
+    from fuelopt.ml.demand import PYFUNC_CODE, fit_demand, pip_requirements, write_artifacts
+    from fuelopt.ml.demand_pyfunc import FORECAST_COLUMNS, STAT_MODELS, stat_path, to_daily
 
-    frame, model = fitted
+    frame = _trending(150, seed=6)
+    cfg = _cfg(
+        candidates=["snaive", "AutoETS", "DynamicOptimizedTheta"], fallback_candidate="snaive"
+    )
+    model = fit_demand(frame, cfg, HORIZONS, seed=3)
+    assert {s["kind"] for s in model.meta["horizons"].values()} <= set(STAT_MODELS)
     path = tmp_path / "pyfunc"
     mlflow.pyfunc.save_model(
         str(path),

@@ -19,8 +19,10 @@ from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
 from fuelopt.frames import numeric_column
 from fuelopt.ml.demand_pyfunc import (
+    ENSEMBLE,
     QUANTILES,
     STAT_MODELS,
+    combine,
     design,
     forecast,
     interval_frame,
@@ -77,6 +79,7 @@ def _meta(cfg: DemandModelSettings, horizons: list[int]) -> dict[str, Any]:
         "level_window_days": cfg.level_window_days,
         "exogenous": list(cfg.exogenous),
         "stat": cfg.stat.model_dump(),
+        "ensemble": list(cfg.ensemble_members),
         "horizons": {str(h): {"kind": "snaive"} for h in horizons},
     }
 
@@ -144,6 +147,8 @@ def _fold_predictions(daily, cut, origins, h, paths, cfg, seed) -> dict[str, np.
             out[c] = np.where(np.isfinite(pred), pred, fallback)
         else:
             out[c] = fallback
+    if ENSEMBLE in out:
+        out[ENSEMBLE] = combine([out[m] for m in cfg.ensemble_members])
     return {"snaive": snaive_values(y, origins, h), **{_column(c): v for c, v in out.items()}}
 
 
@@ -199,15 +204,19 @@ def best_candidate(rows: pd.DataFrame, cfg: DemandModelSettings) -> str:
 
 
 def choose_sequentially(cv: pd.DataFrame, cfg: DemandModelSettings) -> pd.DataFrame:
-    """``kind``/``pred``: at each origin and horizon, the candidate best on the forecasts of that
-    horizon whose target day was before the origin (never on the forecast being scored)."""
+    """``kind``/``pred``: at each origin and horizon, the candidate best on the earlier forecasts
+    (target day before the origin) of that horizon, or of all horizons while that horizon has
+    too few; never chosen on the forecast being scored."""
     if not len(cv):
         return cv.assign(kind=pd.Series(dtype=str), pred=pd.Series(dtype=float))
     target = pd.to_datetime(cv["target_date"]).to_numpy()
+    horizon = cv["horizon_days"].to_numpy()
     kinds = pd.Series(cfg.fallback_candidate, index=cv.index)
     for (origin, h), group in cv.groupby(["origin", "horizon_days"]):
-        known = (target < np.datetime64(pd.Timestamp(origin))) & (cv["horizon_days"] == h)
-        kinds[group.index] = best_candidate(cv[known.to_numpy()], cfg)
+        known = target < np.datetime64(pd.Timestamp(origin))
+        own = known & (horizon == h)
+        rows = cv[own] if own.sum() >= cfg.min_selection_forecasts else cv[known]
+        kinds[group.index] = best_candidate(rows, cfg)
     picked = [cv.at[i, _column(k)] for i, k in kinds.items()]
     return cv.assign(kind=kinds, pred=np.asarray(picked, dtype=float))
 
@@ -341,8 +350,9 @@ def fit_demand(
     for h in horizons:
         kind = choice.loc[(choice["horizon_days"] == h) & choice["chosen"], "candidate"].iloc[0]
         spec: dict[str, Any] = {"kind": kind}
-        if kind == "xgboost":
-            spec, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed)
+        if kind == "xgboost" or (kind == ENSEMBLE and "xgboost" in cfg.ensemble_members):
+            fitted, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed)
+            spec = fitted if kind == "xgboost" else {**fitted, "kind": kind}
             if booster is not None:
                 spec["file"] = f"h{h}.json"
                 boosters[h] = booster

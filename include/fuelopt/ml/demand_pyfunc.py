@@ -22,6 +22,7 @@ import pandas as pd
 FORECAST_COLUMNS = ["horizon_days", "target_date", "pred", "lo80", "hi80", "lo95", "hi95"]
 QUANTILES = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
 STAT_MODELS = ("AutoETS", "DynamicOptimizedTheta", "MSTL")
+ENSEMBLE = "ensemble"  # the mean of the configured members' forecasts
 
 
 def to_daily(frame: pd.DataFrame, exogenous: list[str]) -> pd.DataFrame:
@@ -134,23 +135,42 @@ def interval_frame(pred: np.ndarray, q: dict[str, float]) -> dict[str, np.ndarra
     return {"lo80": lo80, "hi80": hi80, "lo95": lo95, "hi95": hi95}
 
 
+def combine(preds: list[np.ndarray]) -> np.ndarray:
+    """Mean of the members' forecasts that are finite (NaN where none is)."""
+    stack = np.vstack(preds)
+    ok = np.isfinite(stack)
+    total = np.where(ok, stack, 0.0).sum(axis=0)
+    return np.where(ok.any(axis=0), total / np.maximum(ok.sum(axis=0), 1), np.nan)
+
+
+def _member_forecast(daily, origins, h, kind, spec, booster, meta) -> np.ndarray:
+    """One model's forecasts of ``origin + h`` (NaN where it has none)."""
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    if kind == "xgboost" and booster is not None:
+        x, level = design(daily, origins, h, meta)
+        return booster.predict(numpy_matrix(x, spec["features"])) * level
+    if kind in STAT_MODELS:
+        return np.array([stat_path(y[: o + 1], kind, meta["stat"], h)[-1] for o in origins])
+    return np.full(len(origins), np.nan)
+
+
 def predict_horizon(daily, origins, h, spec, booster, meta) -> np.ndarray:
-    """Point forecasts of ``origin + h`` for each origin (XGBoost ratio x level, a statistical
-    model fitted on the history up to the origin, or snaive)."""
+    """Point forecasts of ``origin + h`` for each origin: XGBoost ratio x level, a statistical
+    model fitted on the history up to the origin, the mean of the ``ensemble`` members, or
+    seasonal naive (also wherever the others have no forecast)."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     base = snaive_values(y, origins, h)
     level = _rolling_mean(y, int(meta["level_window_days"]))[origins]
     base = np.where(np.isfinite(base), base, level)
-    if spec["kind"] == "xgboost" and booster is not None:
-        x, level = design(daily, origins, h, meta)
-        pred = booster.predict(numpy_matrix(x, spec["features"])) * level
-        pred = np.where(np.isfinite(pred), pred, base)
-    elif spec["kind"] in STAT_MODELS:
-        pred = np.array([stat_path(y[: o + 1], spec["kind"], meta["stat"], h)[-1] for o in origins])
-        pred = np.where(np.isfinite(pred), pred, base)
+    if spec["kind"] == ENSEMBLE:
+        members = [
+            base if m == "snaive" else _member_forecast(daily, origins, h, m, spec, booster, meta)
+            for m in meta["ensemble"]
+        ]
+        pred = combine(members)
     else:
-        pred = base
-    return np.clip(pred, 0.0, None)
+        pred = _member_forecast(daily, origins, h, spec["kind"], spec, booster, meta)
+    return np.clip(np.where(np.isfinite(pred), pred, base), 0.0, None)
 
 
 def forecast(daily_frame: pd.DataFrame, meta: dict[str, Any], boosters: dict) -> pd.DataFrame:
@@ -178,7 +198,7 @@ def load_boosters(folder: str | Path, meta: dict[str, Any]) -> dict[int, Any]:
 
     boosters = {}
     for h_text, spec in meta["horizons"].items():
-        if spec["kind"] == "xgboost":
+        if "file" in spec:
             b = xgb.Booster()
             b.load_model(str(Path(folder) / spec["file"]))
             boosters[int(h_text)] = b

@@ -74,8 +74,9 @@ class CycleScoringSettings(Section):
     lookback_days: float = Field(gt=0, le=366)  # cycles up to this long before the run's end
 
 
-# Demand forecast candidates: seasonal naive, the direct XGBoost model and statsforecast models.
-DEMAND_CANDIDATES = ("snaive", "xgboost", "AutoETS", "DynamicOptimizedTheta", "MSTL")
+# Demand forecast candidates: seasonal naive, the direct XGBoost model, statsforecast models and
+# the mean of several of them.
+DEMAND_CANDIDATES = ("snaive", "xgboost", "AutoETS", "DynamicOptimizedTheta", "MSTL", "ensemble")
 
 
 class DemandStatSettings(Section):
@@ -116,6 +117,7 @@ class DemandModelSettings(Section):
     fallback_candidate: str
     # Out-of-fold forecasts a horizon needs before a candidate other than the fallback is chosen.
     min_selection_forecasts: int = Field(gt=0)
+    ensemble_members: list[str]
     stat: DemandStatSettings
 
     @model_validator(mode="after")
@@ -129,6 +131,12 @@ class DemandModelSettings(Section):
             raise ValueError("candidates: listed twice")
         if self.fallback_candidate not in self.candidates:
             raise ValueError(f"fallback_candidate {self.fallback_candidate!r} is not a candidate")
+        members = self.ensemble_members
+        if len(set(members)) < 2 or len(set(members)) != len(members) or "ensemble" in members:
+            raise ValueError("ensemble_members: at least two other candidates, each once")
+        missing = [m for m in members if m not in self.candidates]
+        if "ensemble" in self.candidates and missing:
+            raise ValueError(f"ensemble_members: {missing} not among the candidates")
         return self
 
     @model_validator(mode="after")

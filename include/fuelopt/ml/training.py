@@ -429,6 +429,10 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
                 "data_window_start": model.meta["data_window"][0],
                 "data_window_end": model.meta["data_window"][1],
                 **{f"kind_h{h}": s["kind"] for h, s in model.meta["horizons"].items()},
+                "candidates": ",".join(cfg.candidates),
+                "ensemble_members": ",".join(cfg.ensemble_members),
+                "fallback_candidate": cfg.fallback_candidate,
+                **{f"stat_{k}": v for k, v in cfg.stat.model_dump().items()},
             }
         )
         metrics = _demand_metrics(model.summary)
@@ -546,13 +550,18 @@ def _demand_card(model, daily: pd.DataFrame, version: str, run_id: str) -> str:
             + ") among "
             + ", ".join(cfg.candidates)
             + "; split-conformal 80 %/95 % intervals from the chosen candidate's fold residuals",
-            "features": "lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; level "
-            "trend; calendar of the target day; exogenous " + ", ".join(cfg.exogenous),
+            "features": "XGBoost: lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; "
+            "level trend; calendar of the target day; exogenous "
+            + ", ".join(cfg.exogenous)
+            + ". Statistical candidates: the daily series alone (gaps interpolated), season "
+            f"{cfg.stat.season_length} days; MSTL seasons {cfg.stat.mstl_season_lengths} days, "
+            f"each once the history holds {cfg.stat.min_seasons} cycles of it.",
             "validation": f"{model.cv['fold'].nunique() if len(model.cv) else 0} cutoffs, "
             f"{cfg.walk_forward.model_dump()}\n\n{_candidate_table(model.candidates)}",
             "limitations": (
                 "Regime changes (new pit phase, fleet change) invalidate the lag structure "
-                "until re-trained; intervals assume future residuals like the past ones; "
+                "until re-trained; the candidate chosen on past folds may not stay the best; "
+                "intervals assume future residuals like the past ones; "
                 "planned tonnes are used as known only up to the forecast origin."
             ),
             "usage": "forecast = model.predict(daily_history)  # one row per horizon",
