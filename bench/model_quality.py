@@ -25,7 +25,7 @@ import pandas as pd
 from bench_args import emit, parse_args
 
 # --quick: sizes for a CI-sized machine
-QUICK = {"days": 150, "trucks": 6, "timing_rows": 200_000, "unseen_seeds": 1, "unseen_days": 400}
+QUICK = {"days": 150, "trucks": 6, "timing_rows": 200_000, "unseen_seeds": 1, "unseen_days": 760}
 UNSEEN_SHAPES = ("trend", "annual", "level_shift")
 # The unseen-series generator's own weekly profile (Monday first): a lighter weekend.
 UNSEEN_WEEK = np.array([1.03, 1.05, 1.02, 1.04, 1.0, 0.95, 0.91])

@@ -159,7 +159,7 @@ BENCHES: dict[str, Bench] = {
             Figure("demand 95 % coverage, unseen series", "demand_unseen.pooled.coverage95_pct",
                    goal=_g("measured", ">=", 88, "88–99.5 (>= 88)"), unit="%"),
         ),
-        timeout_s=5400, quick_timeout_s=720,
+        timeout_s=5400, quick_timeout_s=900,
     ),
     "milp_scaling": Bench(
         (

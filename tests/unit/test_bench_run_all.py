@@ -75,7 +75,7 @@ RESULTS: dict[str, dict] = {
                    "physics_fit_s": 0.5, "xgboost_over_physics": 24.0, "goal_under_60s": True,
                    "threads": 2},
         "demand_unseen": {
-            "seeds": 1, "days": 400,
+            "seeds": 1, "days": 760,
             "pooled": {"mape_pct": 6.0, "snaive_mape_pct": 8.0, "mape_ratio_vs_snaive": 0.75,
                        "coverage80_pct": 68.0, "coverage95_pct": 94.0, "forecasts": 600},
             "goal_mape": True, "goal_coverage": False,
