@@ -147,7 +147,7 @@ def unseen_series(shape: str, seed: int, days: int) -> pd.DataFrame:
     dates = pd.date_range(
         pd.Timestamp("2021-01-04") + pd.Timedelta(days=int(seed % 97)), periods=days
     )
-    fuel = level * UNSEEN_WEEK[dates.dayofweek] * np.exp(noise)
+    fuel = level * UNSEEN_WEEK[dates.day_of_week] * np.exp(noise)
     planned = 2.3 * level * rng.normal(1, 0.02, days)
     return pd.DataFrame({"date": dates, "fuel_l": fuel, "planned_t": planned})
 

@@ -20,7 +20,7 @@ def _trending(days: int = 220, seed: int = 11) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2025-03-03", periods=days, freq="D")
     level = 50_000 * np.exp(0.9 * np.arange(days) / 365)
-    fuel = level * WEEK[dates.dayofweek] * rng.normal(1, 0.03, days)
+    fuel = level * WEEK[dates.day_of_week] * rng.normal(1, 0.03, days)
     return pd.DataFrame({"date": dates, "fuel_l": fuel, "planned_t": 2.2 * level})
 
 

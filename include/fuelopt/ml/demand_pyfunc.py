@@ -114,7 +114,7 @@ def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any
             feats[f"{col}_ratio"] = x[origins] / xm[origins]
             feats[f"{col}_per_level"] = xm[origins] / level
     target_dates = daily.index[0] + pd.to_timedelta(origins + h, unit="D")
-    feats["target_dow"] = np.asarray(target_dates.dayofweek, dtype=float)
+    feats["target_dow"] = np.asarray(target_dates.day_of_week, dtype=float)
     feats["target_dom"] = np.asarray(target_dates.day, dtype=float)
     return pd.DataFrame(feats), level
 
