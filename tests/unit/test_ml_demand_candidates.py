@@ -38,17 +38,22 @@ def fitted():
     return frame, fit_demand(frame, _cfg(), HORIZONS, seed=3)
 
 
-def test_on_a_trend_the_candidate_chosen_has_the_lowest_fold_error_and_beats_seasonal_naive(
+def test_on_a_trend_the_chosen_candidate_is_best_by_the_margin_and_beats_seasonal_naive(
     fitted,
 ):
     from fuelopt.ml.demand_pyfunc import STAT_MODELS
 
     _, model = fitted
+    cfg = _cfg()
     errors = model.candidates.set_index(["horizon_days", "candidate"])["mape_pct"]
     for h in HORIZONS:
         kind = model.meta["horizons"][str(h)]["kind"]
         assert kind != "snaive", model.candidates
-        assert errors[(h, kind)] == errors.loc[h].min()
+        lowest = errors.loc[h].min()
+        margin = 1 - cfg.selection_margin_pct / 100
+        assert errors[(h, kind)] == lowest or (
+            kind == cfg.fallback_candidate and lowest >= margin * errors[(h, kind)]
+        )
         assert errors[(h, kind)] < 0.8 * errors[(h, "snaive")]
         assert min(errors[(h, c)] for c in STAT_MODELS) < 0.8 * errors[(h, "snaive")]
         # chosen on earlier folds only, the served forecasts still beat seasonal naive
@@ -76,6 +81,24 @@ def test_every_candidate_s_fold_errors_are_in_the_model_card(fitted):
     assert metrics["candidate_mape_h7_snaive"] == pytest.approx(
         model.candidates.query("horizon_days == 7 and candidate == 'snaive'")["mape_pct"].iloc[0]
     )
+
+
+@pytest.mark.parametrize(("better_by", "chosen"), [(0.05, "ensemble"), (0.2, "AutoETS")])
+def test_a_candidate_replaces_the_fallback_only_by_the_margin(better_by, chosen):
+    from fuelopt.ml.demand import best_candidate
+
+    cfg = _cfg(candidates=["snaive", "AutoETS", "ensemble"], selection_margin_pct=10.0)
+    actual = np.full(30, 100.0)
+    rows = pd.DataFrame(
+        {
+            "actual": actual,
+            "pred_snaive": actual * 1.3,
+            "pred_AutoETS": actual * (1 + 0.1 * (1 - better_by)),
+            "pred_ensemble": actual * 1.1,
+        }
+    )
+    assert best_candidate(rows, cfg) == chosen
+    assert best_candidate(rows.head(cfg.min_selection_forecasts - 1), cfg) == "ensemble"
 
 
 def test_intervals_come_from_the_chosen_candidate_s_fold_residuals(fitted):
@@ -146,6 +169,7 @@ def _write(tmp_path, mutate):
             lambda d: d.update(candidates=["snaive", "AutoETS", "ensemble"]),
             "ensemble_members: ['xgboost', 'DynamicOptimizedTheta', 'MSTL'] not among",
         ),
+        (lambda d: d.update(selection_margin_pct=100), "ml.demand.selection_margin_pct"),
         (lambda d: d["stat"].update(mstl_season_lengths=[365, 7]), "increasing"),
         (lambda d: d["stat"].update(min_seasons=1), "ml.demand.stat.min_seasons"),
         (lambda d: d["stat"].pop("season_length"), "ml.demand.stat.season_length"),

@@ -193,14 +193,21 @@ def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
 
 
 def best_candidate(rows: pd.DataFrame, cfg: DemandModelSettings) -> str:
-    """The candidate with the lowest MAPE on ``rows`` (first listed on a tie); the fallback when
-    there are fewer than ``min_selection_forecasts`` rows."""
+    """The candidate with the lowest MAPE on ``rows`` (first listed on a tie) when it beats the
+    fallback's by ``selection_margin_pct``; else the fallback, also when there are fewer than
+    ``min_selection_forecasts`` rows."""
+    fallback = cfg.fallback_candidate
     if len(rows) < cfg.min_selection_forecasts:
-        return cfg.fallback_candidate
+        return fallback
     actual = rows["actual"].to_numpy(dtype=float)
     errors = {c: _mape(actual, rows[_column(c)].to_numpy(dtype=float)) for c in cfg.candidates}
     best = min(errors, key=lambda c: (errors[c], cfg.candidates.index(c)))
-    return best if np.isfinite(errors[best]) else cfg.fallback_candidate
+    clear = errors[best] < (1 - cfg.selection_margin_pct / 100) * errors[fallback]
+    return (
+        best
+        if np.isfinite(errors[best]) and (clear or not np.isfinite(errors[fallback]))
+        else fallback
+    )
 
 
 def choose_sequentially(cv: pd.DataFrame, cfg: DemandModelSettings) -> pd.DataFrame:

@@ -117,6 +117,8 @@ class DemandModelSettings(Section):
     fallback_candidate: str
     # Out-of-fold forecasts a horizon needs before a candidate other than the fallback is chosen.
     min_selection_forecasts: int = Field(gt=0)
+    # Another candidate replaces the fallback only with a fold MAPE this much lower (percent).
+    selection_margin_pct: float = Field(ge=0, lt=100)
     ensemble_members: list[str]
     stat: DemandStatSettings
 
