@@ -545,7 +545,8 @@ def _demand_card(model, daily: pd.DataFrame, version: str, run_id: str) -> str:
             "purpose": "site diesel litres per day at 7/15/30 days, for procurement",
             "data_window": " to ".join(model.meta["data_window"]),
             "rows": f"{len(dm.to_daily(daily, list(cfg.exogenous)))} days",
-            "algorithm": "per horizon, the candidate with the lowest walk-forward MAPE ("
+            "algorithm": "per horizon, the candidate with the lowest walk-forward MAPE if "
+            f"{cfg.selection_margin_pct:g} % below the fallback {cfg.fallback_candidate}'s ("
             + ", ".join(f"{h} d: {s['kind']}" for h, s in model.meta["horizons"].items())
             + ") among "
             + ", ".join(cfg.candidates)
