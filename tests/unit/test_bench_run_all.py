@@ -74,6 +74,12 @@ RESULTS: dict[str, dict] = {
         "timing": {"rows": 200000, "xgboost_fit_s": 12.0, "xgboost_fit_cpu_s": 20.0,
                    "physics_fit_s": 0.5, "xgboost_over_physics": 24.0, "goal_under_60s": True,
                    "threads": 2},
+        "demand_unseen": {
+            "seeds": 1, "days": 760,
+            "pooled": {"mape_pct": 6.0, "snaive_mape_pct": 8.0, "mape_ratio_vs_snaive": 0.75,
+                       "coverage80_pct": 68.0, "coverage95_pct": 94.0, "forecasts": 600},
+            "goal_mape": True, "goal_coverage": False,
+        },
     },
     "milp_scaling": {
         "solver": "cbc", "time_limit_s": 60.0, "sizes": 3, "solved": 3,
@@ -195,6 +201,8 @@ def test_mapping_reads_each_bench_result(tmp_path: Path, capsys) -> None:
     )
     assert by["model_quality", "cycle model MAE vs physics baseline"]["ratio"] == 0.5
     assert not by["model_quality", "demand 80 % interval coverage at 7 d"]["met"]
+    assert by["model_quality", "demand MAPE, unseen series, 7/15/30 d vs seasonal naive"]["met"]
+    assert not by["model_quality", "demand 80 % coverage, unseen series"]["met"]
     assert not by["synth_throughput", "peak memory"]["met"]
     assert not by["api_latency", "POST /v1/cycle-fuel p95, 20 clients"]["met"]
     assert "missed" in text and "met" in text  # a missed goal is a row, not a failure

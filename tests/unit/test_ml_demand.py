@@ -47,7 +47,7 @@ def test_forecast_file_has_one_ordered_row_per_horizon(tmp_path, daily, suffix):
     assert fc["pred"].between(0.7 * typical, 1.3 * typical).all()
 
 
-def test_short_history_still_forecasts_with_seasonal_naive(tmp_path, daily):
+def test_short_history_still_forecasts(tmp_path, daily):
     src = tmp_path / "short.csv"
     daily.tail(get_settings().ml.demand.min_history_days).to_csv(src, index=False)
     out = tmp_path / "fc.csv"

@@ -1,6 +1,8 @@
-"""Fuel demand forecast: site diesel per day at 7/15/30-day horizons. One direct XGBoost model per
-horizon on lag/calendar/plan features (fuelopt.ml.demand_pyfunc), validated walk-forward against
-seasonal naive; 80 %/95 % intervals are split-conformal on the walk-forward log-ratio residuals."""
+"""Fuel demand forecast: site diesel per day at 7/15/30-day horizons. Candidates (seasonal naive,
+direct XGBoost on lag/calendar/plan features, statsforecast AutoETS, DynamicOptimizedTheta and
+MSTL; fuelopt.ml.demand_pyfunc) forecast every walk-forward fold; per horizon the candidate with
+the lowest fold MAPE serves, and its 80 %/95 % intervals are split-conformal on its fold log-ratio
+residuals."""
 
 from __future__ import annotations
 
@@ -17,12 +19,17 @@ from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
 from fuelopt.frames import numeric_column
 from fuelopt.ml.demand_pyfunc import (
+    ENSEMBLE,
     QUANTILES,
+    STAT_MODELS,
+    combine,
     design,
     forecast,
     interval_frame,
+    numpy_matrix,
     predict_horizon,
     snaive_values,
+    stat_path,
     to_daily,
 )
 from fuelopt.ml.settings import DemandModelSettings
@@ -37,6 +44,7 @@ class DemandModel:
     boosters: dict[int, Any]
     cv: pd.DataFrame  # one row per fold cutoff, origin and horizon (out-of-fold predictions)
     summary: dict[int, dict[str, float]]
+    candidates: pd.DataFrame  # every candidate's fold errors per horizon, and which was chosen
 
 
 def validate_daily(frame: pd.DataFrame, cfg: DemandModelSettings, source: str) -> pd.DataFrame:
@@ -70,6 +78,8 @@ def _meta(cfg: DemandModelSettings, horizons: list[int]) -> dict[str, Any]:
         "lags": list(cfg.lags),
         "level_window_days": cfg.level_window_days,
         "exogenous": list(cfg.exogenous),
+        "stat": cfg.stat.model_dump(),
+        "ensemble": list(cfg.ensemble_members),
         "horizons": {str(h): {"kind": "snaive"} for h in horizons},
     }
 
@@ -95,7 +105,8 @@ def _fit_horizon(daily, h, last_target, meta, cfg: DemandModelSettings, seed: in
     if x is None or len(x) < cfg.min_train_rows:
         return {"kind": "snaive"}, None
     params = {"objective": "reg:squarederror", "seed": seed, **cfg.xgb_params}
-    booster = xgb.train(params, xgb.DMatrix(x, label=target), num_boost_round=cfg.num_boost_round)
+    dtrain = numpy_matrix(x, list(x.columns), label=target)
+    booster = xgb.train(params, dtrain, num_boost_round=cfg.num_boost_round)
     return {"kind": "xgboost", "features": list(x.columns)}, booster
 
 
@@ -108,39 +119,138 @@ def demand_cutoffs(n: int, cfg: DemandModelSettings) -> list[int]:
     return cuts[-wf.max_folds :]
 
 
+def _column(candidate: str) -> str:
+    return f"pred_{candidate}"
+
+
+def _stat_paths(y: np.ndarray, cut: int, steps: int, cfg: DemandModelSettings) -> dict:
+    """Each statistical candidate fitted on the days up to ``cut``: its next ``steps`` days."""
+    stat = cfg.stat.model_dump()
+    return {c: stat_path(y[: cut + 1], c, stat, steps) for c in cfg.candidates if c in STAT_MODELS}
+
+
+def _fold_predictions(daily, cut, origins, h, paths, cfg, seed) -> dict[str, np.ndarray]:
+    """Every candidate's forecasts of ``origin + h`` in one fold (models fitted up to ``cut``;
+    a statistical model forecasts ``origin - cut + h`` days ahead of the cutoff)."""
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    fallback = predict_horizon(
+        daily, origins, h, {"kind": "snaive"}, None, {"level_window_days": cfg.level_window_days}
+    )
+    out = {}
+    for c in cfg.candidates:
+        if c == "xgboost":
+            meta = _meta(cfg, [h])
+            spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed)
+            out[c] = predict_horizon(daily, origins, h, spec, booster, meta)
+        elif c in paths:
+            pred = paths[c][origins - cut + h - 1]
+            out[c] = np.where(np.isfinite(pred), pred, fallback)
+        else:
+            out[c] = fallback
+    if ENSEMBLE in out:
+        out[ENSEMBLE] = combine([out[m] for m in cfg.ensemble_members])
+    return {"snaive": snaive_values(y, origins, h), **{_column(c): v for c, v in out.items()}}
+
+
 def walk_forward(daily: pd.DataFrame, cfg: DemandModelSettings, horizons, seed: int):
-    """Out-of-fold forecasts of the model and seasonal naive, one row per (cutoff, origin, h)."""
+    """Out-of-fold forecasts of every candidate and of seasonal naive, one row per (cutoff,
+    origin, h); ``pred`` is the candidate chosen on the forecasts known at each origin."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     n = len(daily)
-    rows = []
+    frames = []
+    steps = cfg.walk_forward.test_days + max(horizons) - 1
     for fold, cut in enumerate(demand_cutoffs(n, cfg)):
         test_origins = np.arange(cut, min(cut + cfg.walk_forward.test_days, n))
+        paths = _stat_paths(y, cut, steps, cfg)
         for h in horizons:
             origins = test_origins[test_origins + h < n]
             if not len(origins):
                 continue
-            meta = _meta(cfg, horizons)
-            spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed)
-            pred = predict_horizon(daily, origins, h, spec, booster, meta)
-            naive = snaive_values(y, origins, h)
-            for o, p, s in zip(origins, pred, naive, strict=True):
-                rows.append(
+            preds = _fold_predictions(daily, cut, origins, h, paths, cfg, seed)
+            frames.append(
+                pd.DataFrame(
                     {
                         "fold": fold,
                         "cutoff": daily.index[cut].date(),
-                        "origin": daily.index[o].date(),
+                        "origin": daily.index[origins].date,
                         "horizon_days": h,
-                        "target_date": daily.index[o + h].date(),
-                        "actual": y[o + h],
-                        "pred": p,
-                        "snaive": s,
-                        "kind": spec["kind"],
+                        "target_date": daily.index[origins + h].date,
+                        "actual": y[origins + h],
+                        **preds,
                     }
                 )
-    cv = pd.DataFrame(rows)
+            )
+    columns = ["fold", "cutoff", "origin", "horizon_days", "target_date", "actual", "snaive"]
+    cv = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     if len(cv):
         cv = cv[np.isfinite(cv["actual"]) & (cv["actual"] > 0)].reset_index(drop=True)
-    return cv
+    return choose_sequentially(cv, cfg)
+
+
+def _mape(actual: np.ndarray, pred: np.ndarray) -> float:
+    ok = np.isfinite(actual) & np.isfinite(pred) & (actual > 0)
+    return float(np.mean(np.abs(pred[ok] - actual[ok]) / actual[ok]) * 100) if ok.any() else np.inf
+
+
+def best_candidate(rows: pd.DataFrame, cfg: DemandModelSettings) -> str:
+    """The candidate with the lowest MAPE on ``rows`` (first listed on a tie) when it beats the
+    fallback's by ``selection_margin_pct``; else the fallback, also when there are fewer than
+    ``min_selection_forecasts`` rows."""
+    fallback = cfg.fallback_candidate
+    if len(rows) < cfg.min_selection_forecasts:
+        return fallback
+    actual = rows["actual"].to_numpy(dtype=float)
+    errors = {c: _mape(actual, rows[_column(c)].to_numpy(dtype=float)) for c in cfg.candidates}
+    best = min(errors, key=lambda c: (errors[c], cfg.candidates.index(c)))
+    clear = errors[best] < (1 - cfg.selection_margin_pct / 100) * errors[fallback]
+    return (
+        best
+        if np.isfinite(errors[best]) and (clear or not np.isfinite(errors[fallback]))
+        else fallback
+    )
+
+
+def choose_sequentially(cv: pd.DataFrame, cfg: DemandModelSettings) -> pd.DataFrame:
+    """``kind``/``pred``: at each origin and horizon, the candidate best on the earlier forecasts
+    (target day before the origin) of that horizon, or of all horizons while that horizon has
+    too few; never chosen on the forecast being scored."""
+    if not len(cv):
+        return cv.assign(kind=pd.Series(dtype=str), pred=pd.Series(dtype=float))
+    target = pd.to_datetime(cv["target_date"]).to_numpy()
+    horizon = cv["horizon_days"].to_numpy()
+    kinds = pd.Series(cfg.fallback_candidate, index=cv.index)
+    for (origin, h), group in cv.groupby(["origin", "horizon_days"]):
+        known = target < np.datetime64(pd.Timestamp(origin))
+        own = known & (horizon == h)
+        rows = cv[own] if own.sum() >= cfg.min_selection_forecasts else cv[known]
+        kinds[group.index] = best_candidate(rows, cfg)
+    picked = [cv.at[i, _column(k)] for i, k in kinds.items()]
+    return cv.assign(kind=kinds, pred=np.asarray(picked, dtype=float))
+
+
+def candidate_errors(cv: pd.DataFrame, cfg: DemandModelSettings, horizons) -> pd.DataFrame:
+    """Every candidate's fold MAPE/MAE per horizon and whether it was chosen."""
+    rows = []
+    for h in horizons:
+        g = cv[cv["horizon_days"] == h] if len(cv) else cv
+        chosen = best_candidate(g, cfg)
+        for c in cfg.candidates:
+            m = (
+                regression_metrics(g["actual"], g[_column(c)])
+                if len(g)
+                else {"mape_pct": np.nan, "mae": np.nan}
+            )
+            rows.append(
+                {
+                    "horizon_days": int(h),
+                    "candidate": c,
+                    "mape_pct": m["mape_pct"],
+                    "mae_l": m["mae"],
+                    "forecasts": len(g),
+                    "chosen": c == chosen,
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _conformal(residuals: np.ndarray) -> dict[str, float]:
@@ -163,15 +273,15 @@ def _log_ratio(actual, pred) -> np.ndarray:
         return np.log(actual / pred)
 
 
-def _calibration(daily, cv, h, cfg: DemandModelSettings) -> dict[str, float]:
-    """Interval quantiles of horizon h: its own walk-forward residuals, else all horizons',
-    else seasonal naive's over the whole history (always available)."""
+def _calibration(daily, cv, h, kind: str, cfg: DemandModelSettings) -> dict[str, float]:
+    """Interval quantiles of horizon h: the chosen candidate's walk-forward residuals at h, else
+    at all horizons, else seasonal naive's over the whole history (always available)."""
     own = cv[cv["horizon_days"] == h] if len(cv) else cv
     candidates = []
     if len(own):
-        candidates.append(_log_ratio(own["actual"], own["pred"]))
+        candidates.append(_log_ratio(own["actual"], own[_column(kind)]))
     if len(cv):
-        candidates.append(_log_ratio(cv["actual"], cv["pred"]))
+        candidates.append(_log_ratio(cv["actual"], cv[_column(kind)]))
     y = daily["fuel_l"].to_numpy(dtype=float)
     for hh in (h, 7):
         origins = np.arange(0, len(y) - hh)
@@ -237,21 +347,27 @@ def summarize(cv: pd.DataFrame, cfg: DemandModelSettings) -> dict[int, dict[str,
 def fit_demand(
     frame: pd.DataFrame, cfg: DemandModelSettings, horizons: list[int], seed: int
 ) -> DemandModel:
-    """Walk-forward validation and calibration, then the final per-horizon models."""
+    """Walk-forward validation of every candidate, the choice and calibration per horizon, then
+    the final models (XGBoost boosters; statistical models are refitted when serving)."""
     daily = to_daily(frame, list(cfg.exogenous))
     cv = walk_forward(daily, cfg, horizons, seed)
+    choice = candidate_errors(cv, cfg, horizons)
     meta = _meta(cfg, horizons)
     boosters = {}
     for h in horizons:
-        spec, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed)
-        if booster is not None:
-            spec["file"] = f"h{h}.json"
-            boosters[h] = booster
-        spec["quantiles"] = _calibration(daily, cv, h, cfg)
+        kind = choice.loc[(choice["horizon_days"] == h) & choice["chosen"], "candidate"].iloc[0]
+        spec: dict[str, Any] = {"kind": kind}
+        if kind == "xgboost" or (kind == ENSEMBLE and "xgboost" in cfg.ensemble_members):
+            fitted, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed)
+            spec = fitted if kind == "xgboost" else {**fitted, "kind": kind}
+            if booster is not None:
+                spec["file"] = f"h{h}.json"
+                boosters[h] = booster
+        spec["quantiles"] = _calibration(daily, cv, h, spec["kind"], cfg)
         meta["horizons"][str(h)] = spec
     meta["data_window"] = [str(daily.index.min().date()), str(daily.index.max().date())]
     meta["max_daily_fuel_l"] = float(np.nanmax(daily["fuel_l"]))
-    return DemandModel(meta, boosters, cv, summarize(cv, cfg))
+    return DemandModel(meta, boosters, cv, summarize(cv, cfg), choice)
 
 
 def forecast_from_history(
@@ -260,6 +376,15 @@ def forecast_from_history(
     """Train on the history and forecast each horizon from its last day (docs/contracts.md §3)."""
     model = fit_demand(frame, cfg, horizons, seed)
     return forecast(frame, model.meta, model.boosters)
+
+
+def pip_requirements() -> list[str]:
+    """What the saved pyfunc needs: the cycle model's set and statsforecast."""
+    import statsforecast
+
+    from fuelopt.ml.cycle_model import pip_requirements as base
+
+    return [*base(), f"statsforecast=={statsforecast.__version__}"]
 
 
 def write_artifacts(model: DemandModel, folder: Path) -> dict[str, str]:

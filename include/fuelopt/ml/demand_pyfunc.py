@@ -1,10 +1,12 @@
-"""The fuel demand forecast as an MLflow "model from code": direct multi-horizon XGBoost on
-lag/calendar/plan features with conformal intervals, or seasonal naive where data are short.
+"""The fuel demand forecast as an MLflow "model from code": per horizon, the candidate chosen on
+the walk-forward folds (seasonal naive, direct XGBoost on lag/calendar/plan features, or a
+statsforecast model refitted on the history it is given) with conformal intervals.
 
-Self-contained (numpy, pandas, xgboost, mlflow only) so the saved model loads without fuelopt.
-Training (fuelopt.ml.demand) imports the feature code from here. ``predict(daily)`` takes the
-history (``date``, ``fuel_l``, optional exogenous columns) and returns, for each horizon h, the
-forecast of day ``last date + h``: ``horizon_days, target_date, pred, lo80, hi80, lo95, hi95``.
+Self-contained (numpy, pandas, xgboost, statsforecast, mlflow only) so the saved model loads
+without fuelopt. Training (fuelopt.ml.demand) imports the feature and model code from here.
+``predict(daily)`` takes the history (``date``, ``fuel_l``, optional exogenous columns) and
+returns, for each horizon h, the forecast of day ``last date + h``:
+``horizon_days, target_date, pred, lo80, hi80, lo95, hi95``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pandas as pd
 
 FORECAST_COLUMNS = ["horizon_days", "target_date", "pred", "lo80", "hi80", "lo95", "hi95"]
 QUANTILES = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
+STAT_MODELS = ("AutoETS", "DynamicOptimizedTheta", "MSTL")
+ENSEMBLE = "ensemble"  # the mean of the configured members' forecasts
 
 
 def to_daily(frame: pd.DataFrame, exogenous: list[str]) -> pd.DataFrame:
@@ -52,6 +56,42 @@ def snaive_values(y: np.ndarray, origins: np.ndarray, h: int) -> np.ndarray:
     return out
 
 
+def filled(y: np.ndarray) -> np.ndarray:
+    """The series with missing days interpolated (edges carried), for the statistical models."""
+    return pd.Series(y).interpolate(limit_direction="both").to_numpy(dtype=float)
+
+
+def stat_model(name: str, stat: dict[str, Any], n: int):
+    """The statsforecast model ``name`` for a history of ``n`` days: a season is modelled only
+    with ``min_seasons`` full cycles of it; None when MSTL has no such season."""
+    from statsforecast.models import MSTL, AutoETS, DynamicOptimizedTheta
+
+    def fits(length: int) -> bool:
+        return n >= int(stat["min_seasons"]) * length
+
+    season = int(stat["season_length"]) if fits(int(stat["season_length"])) else 1
+    if name == "AutoETS":
+        return AutoETS(season_length=season)
+    if name == "DynamicOptimizedTheta":
+        return DynamicOptimizedTheta(season_length=season)
+    seasons = [int(s) for s in stat["mstl_season_lengths"] if fits(int(s))]
+    return MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN")) if seasons else None
+
+
+def stat_path(y: np.ndarray, name: str, stat: dict[str, Any], steps: int) -> np.ndarray:
+    """Forecasts of the ``steps`` days after the end of ``y`` by the statistical model ``name``;
+    NaN (the caller falls back to seasonal naive) when the model cannot be fitted."""
+    series = filled(y)
+    model = stat_model(name, stat, len(series))
+    if model is None or not np.isfinite(series).all():
+        return np.full(steps, np.nan)
+    try:
+        mean = model.forecast(y=series, h=steps)["mean"]
+    except Exception:  # an optimiser failing on an odd series: this candidate sits out
+        return np.full(steps, np.nan)
+    return np.clip(np.asarray(mean, dtype=float), 0.0, None)
+
+
 def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any]):
     """Features at each origin position (data up to the origin only) and the level they are
     scaled by; the model predicts ``fuel(origin + h) / level``."""
@@ -74,9 +114,16 @@ def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any
             feats[f"{col}_ratio"] = x[origins] / xm[origins]
             feats[f"{col}_per_level"] = xm[origins] / level
     target_dates = daily.index[0] + pd.to_timedelta(origins + h, unit="D")
-    feats["target_dow"] = np.asarray(target_dates.dayofweek, dtype=float)
+    feats["target_dow"] = np.asarray(target_dates.day_of_week, dtype=float)
     feats["target_dom"] = np.asarray(target_dates.day, dtype=float)
     return pd.DataFrame(feats), level
+
+
+def numpy_matrix(x: pd.DataFrame, features: list[str], label=None):
+    """An XGBoost DMatrix built from a float numpy array of ``features`` (named)."""
+    import xgboost as xgb
+
+    return xgb.DMatrix(x[features].to_numpy(dtype=float), label=label, feature_names=features)
 
 
 def interval_frame(pred: np.ndarray, q: dict[str, float]) -> dict[str, np.ndarray]:
@@ -88,21 +135,42 @@ def interval_frame(pred: np.ndarray, q: dict[str, float]) -> dict[str, np.ndarra
     return {"lo80": lo80, "hi80": hi80, "lo95": lo95, "hi95": hi95}
 
 
+def combine(preds: list[np.ndarray]) -> np.ndarray:
+    """Mean of the members' forecasts that are finite (NaN where none is)."""
+    stack = np.vstack(preds)
+    ok = np.isfinite(stack)
+    total = np.where(ok, stack, 0.0).sum(axis=0)
+    return np.where(ok.any(axis=0), total / np.maximum(ok.sum(axis=0), 1), np.nan)
+
+
+def _member_forecast(daily, origins, h, kind, spec, booster, meta) -> np.ndarray:
+    """One model's forecasts of ``origin + h`` (NaN where it has none)."""
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    if kind == "xgboost" and booster is not None:
+        x, level = design(daily, origins, h, meta)
+        return booster.predict(numpy_matrix(x, spec["features"])) * level
+    if kind in STAT_MODELS:
+        return np.array([stat_path(y[: o + 1], kind, meta["stat"], h)[-1] for o in origins])
+    return np.full(len(origins), np.nan)
+
+
 def predict_horizon(daily, origins, h, spec, booster, meta) -> np.ndarray:
-    """Point forecasts of ``origin + h`` for each origin (XGBoost ratio x level, or snaive)."""
+    """Point forecasts of ``origin + h`` for each origin: XGBoost ratio x level, a statistical
+    model fitted on the history up to the origin, the mean of the ``ensemble`` members, or
+    seasonal naive (also wherever the others have no forecast)."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     base = snaive_values(y, origins, h)
     level = _rolling_mean(y, int(meta["level_window_days"]))[origins]
     base = np.where(np.isfinite(base), base, level)
-    if spec["kind"] == "xgboost" and booster is not None:
-        import xgboost as xgb
-
-        x, level = design(daily, origins, h, meta)
-        pred = booster.predict(xgb.DMatrix(x[spec["features"]])) * level
-        pred = np.where(np.isfinite(pred), pred, base)
+    if spec["kind"] == ENSEMBLE:
+        members = [
+            base if m == "snaive" else _member_forecast(daily, origins, h, m, spec, booster, meta)
+            for m in meta["ensemble"]
+        ]
+        pred = combine(members)
     else:
-        pred = base
-    return np.clip(pred, 0.0, None)
+        pred = _member_forecast(daily, origins, h, spec["kind"], spec, booster, meta)
+    return np.clip(np.where(np.isfinite(pred), pred, base), 0.0, None)
 
 
 def forecast(daily_frame: pd.DataFrame, meta: dict[str, Any], boosters: dict) -> pd.DataFrame:
@@ -130,7 +198,7 @@ def load_boosters(folder: str | Path, meta: dict[str, Any]) -> dict[int, Any]:
 
     boosters = {}
     for h_text, spec in meta["horizons"].items():
-        if spec["kind"] == "xgboost":
+        if "file" in spec:
             b = xgb.Booster()
             b.load_model(str(Path(folder) / spec["file"]))
             boosters[int(h_text)] = b

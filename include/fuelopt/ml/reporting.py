@@ -14,7 +14,7 @@ from fuelopt.config import PROJECT_ROOT
 MODEL_CARD_TEMPLATE = PROJECT_ROOT / "docs" / "MODEL_CARD.md"
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
+def markdown_table(frame: pd.DataFrame) -> str:
     cols = list(frame.columns)
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for row in frame.itertuples(index=False):
@@ -28,7 +28,7 @@ def model_card(fields: dict[str, Any], metrics: pd.DataFrame) -> str:
     values = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **fields,
-        "metrics": _markdown_table(metrics),
+        "metrics": markdown_table(metrics),
     }
     template = MODEL_CARD_TEMPLATE.read_text() if MODEL_CARD_TEMPLATE.is_file() else None
     if template is None:  # installed without the docs folder: same sections, plain layout

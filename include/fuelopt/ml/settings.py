@@ -86,8 +86,32 @@ class CycleScoringSettings(Section):
     lookback_days: float = Field(gt=0, le=366)  # cycles up to this long before the run's end
 
 
+# Demand forecast candidates: seasonal naive, the direct XGBoost model, statsforecast models and
+# the mean of several of them.
+DEMAND_CANDIDATES = ("snaive", "xgboost", "AutoETS", "DynamicOptimizedTheta", "MSTL", "ensemble")
+
+
+class DemandStatSettings(Section):
+    """Season lengths of the statsforecast candidates; a season is modelled only when the
+    history holds ``min_seasons`` full cycles of it."""
+
+    season_length: int = Field(gt=1, le=366)
+    mstl_season_lengths: list[int]
+    min_seasons: int = Field(ge=2)
+
+    @model_validator(mode="after")
+    def _seasons(self) -> DemandStatSettings:
+        lengths = self.mstl_season_lengths
+        if not lengths or min(lengths) < 2 or max(lengths) > 366:
+            raise ValueError("mstl_season_lengths: a non-empty list of days between 2 and 366")
+        if sorted(set(lengths)) != lengths:
+            raise ValueError("mstl_season_lengths: increasing, without repeats")
+        return self
+
+
 class DemandModelSettings(Section):
-    """Fuel demand forecast: direct multi-horizon XGBoost with conformal intervals."""
+    """Fuel demand forecast: per horizon, the candidate with the lowest walk-forward MAPE, with
+    split-conformal intervals from its fold residuals."""
 
     horizons: list[int]
     max_horizon_days: int = Field(ge=1)
@@ -101,6 +125,33 @@ class DemandModelSettings(Section):
     num_boost_round: int = Field(gt=0)
     max_daily_factor: float = Field(gt=1)
     walk_forward: WalkForwardSettings
+    candidates: list[str]
+    fallback_candidate: str
+    # Out-of-fold forecasts a horizon needs before a candidate other than the fallback is chosen.
+    min_selection_forecasts: int = Field(gt=0)
+    # Another candidate replaces the fallback only with a fold MAPE this much lower (percent).
+    selection_margin_pct: float = Field(ge=0, lt=100)
+    ensemble_members: list[str]
+    stat: DemandStatSettings
+
+    @model_validator(mode="after")
+    def _known_candidates(self) -> DemandModelSettings:
+        unknown = [c for c in self.candidates if c not in DEMAND_CANDIDATES]
+        if unknown or not self.candidates:
+            raise ValueError(
+                f"candidates: {unknown or 'none'}; known: {', '.join(DEMAND_CANDIDATES)}"
+            )
+        if len(set(self.candidates)) != len(self.candidates):
+            raise ValueError("candidates: listed twice")
+        if self.fallback_candidate not in self.candidates:
+            raise ValueError(f"fallback_candidate {self.fallback_candidate!r} is not a candidate")
+        members = self.ensemble_members
+        if len(set(members)) < 2 or len(set(members)) != len(members) or "ensemble" in members:
+            raise ValueError("ensemble_members: at least two other candidates, each once")
+        missing = [m for m in members if m not in self.candidates]
+        if "ensemble" in self.candidates and missing:
+            raise ValueError(f"ensemble_members: {missing} not among the candidates")
+        return self
 
     @model_validator(mode="after")
     def _positive(self) -> DemandModelSettings:

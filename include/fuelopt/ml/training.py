@@ -414,7 +414,6 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
     import mlflow
 
     from fuelopt.ml import demand as dm
-    from fuelopt.ml.cycle_model import pip_requirements
     from fuelopt.ml.reporting import residual_plot
 
     ml = get_settings().ml
@@ -437,12 +436,19 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
                 "data_window_start": model.meta["data_window"][0],
                 "data_window_end": model.meta["data_window"][1],
                 **{f"kind_h{h}": s["kind"] for h, s in model.meta["horizons"].items()},
+                "candidates": ",".join(cfg.candidates),
+                "ensemble_members": ",".join(cfg.ensemble_members),
+                "fallback_candidate": cfg.fallback_candidate,
+                **{f"stat_{k}": v for k, v in cfg.stat.model_dump().items()},
             }
         )
         metrics = _demand_metrics(model.summary)
         mlflow.log_metrics(_finite(metrics))
+        mlflow.log_metrics(_finite(_candidate_metrics(model.candidates)))
         model.cv.to_csv(tmpdir / "walk_forward.csv", index=False)
         mlflow.log_artifact(str(tmpdir / "walk_forward.csv"))
+        model.candidates.to_csv(tmpdir / "candidates.csv", index=False)
+        mlflow.log_artifact(str(tmpdir / "candidates.csv"))
         if len(model.cv):
             mlflow.log_artifact(
                 str(
@@ -456,7 +462,7 @@ def train_demand_challenger(daily: pd.DataFrame, tags: dict[str, str] | None = N
             )
         artifacts = dm.write_artifacts(model, tmpdir / "model")
         version = registry.log_model(
-            dm.PYFUNC_CODE, artifacts, ml.demand_model_name, pip_requirements()
+            dm.PYFUNC_CODE, artifacts, ml.demand_model_name, dm.pip_requirements()
         )
         _log_card(tmpdir, _demand_card(model, daily, version, run.info.run_id))
     registry.mark_challenger(
@@ -498,6 +504,27 @@ def _demand_metrics(summary: dict) -> dict[str, float]:
     return metrics
 
 
+def _candidate_metrics(candidates: pd.DataFrame) -> dict[str, float]:
+    """Every candidate's fold MAPE per horizon: ``candidate_mape_h7_AutoETS`` (percent) …"""
+    return {
+        f"candidate_mape_h{r.horizon_days}_{r.candidate}": float(r.mape_pct)
+        for r in candidates.itertuples()
+    }
+
+
+def _candidate_table(candidates: pd.DataFrame) -> str:
+    """Markdown: fold MAPE of every candidate (columns) per horizon, and the one chosen."""
+    from fuelopt.ml.reporting import markdown_table
+
+    if not len(candidates):
+        return "No candidate was validated."
+    wide = candidates.pivot(index="horizon_days", columns="candidate", values="mape_pct")
+    wide = wide[list(dict.fromkeys(candidates["candidate"]))]
+    chosen = candidates[candidates["chosen"]].set_index("horizon_days")["candidate"]
+    table = wide.add_prefix("mape_pct ").assign(chosen=chosen).reset_index()
+    return "Candidates, fold MAPE (%) per horizon:\n\n" + markdown_table(table)
+
+
 def _demand_card(model, daily: pd.DataFrame, version: str, run_id: str) -> str:
     from fuelopt.ml import demand as dm
     from fuelopt.ml.reporting import model_card
@@ -525,15 +552,24 @@ def _demand_card(model, daily: pd.DataFrame, version: str, run_id: str) -> str:
             "purpose": "site diesel litres per day at 7/15/30 days, for procurement",
             "data_window": " to ".join(model.meta["data_window"]),
             "rows": f"{len(dm.to_daily(daily, list(cfg.exogenous)))} days",
-            "algorithm": "direct multi-horizon XGBoost on fuel/level ratios; split-conformal "
-            "80 %/95 % intervals from walk-forward residuals; seasonal naive where short",
-            "features": "lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; level "
-            "trend; calendar of the target day; exogenous " + ", ".join(cfg.exogenous),
+            "algorithm": "per horizon, the candidate with the lowest walk-forward MAPE if "
+            f"{cfg.selection_margin_pct:g} % below the fallback {cfg.fallback_candidate}'s ("
+            + ", ".join(f"{h} d: {s['kind']}" for h, s in model.meta["horizons"].items())
+            + ") among "
+            + ", ".join(cfg.candidates)
+            + "; split-conformal 80 %/95 % intervals from the chosen candidate's fold residuals",
+            "features": "XGBoost: lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; "
+            "level trend; calendar of the target day; exogenous "
+            + ", ".join(cfg.exogenous)
+            + ". Statistical candidates: the daily series alone (gaps interpolated), season "
+            f"{cfg.stat.season_length} days; MSTL seasons {cfg.stat.mstl_season_lengths} days, "
+            f"each once the history holds {cfg.stat.min_seasons} cycles of it.",
             "validation": f"{model.cv['fold'].nunique() if len(model.cv) else 0} cutoffs, "
-            f"{cfg.walk_forward.model_dump()}",
+            f"{cfg.walk_forward.model_dump()}\n\n{_candidate_table(model.candidates)}",
             "limitations": (
                 "Regime changes (new pit phase, fleet change) invalidate the lag structure "
-                "until re-trained; intervals assume future residuals like the past ones; "
+                "until re-trained; the candidate chosen on past folds may not stay the best; "
+                "intervals assume future residuals like the past ones; "
                 "planned tonnes are used as known only up to the forecast origin."
             ),
             "usage": "forecast = model.predict(daily_history)  # one row per horizon",
