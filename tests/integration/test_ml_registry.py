@@ -199,8 +199,17 @@ def test_demand_targets_judge_every_validated_horizon(monkeypatch):
     monkeypatch.setenv("FUELOPT__ML__PROMOTION__TARGETS__DEMAND__MAX_MAPE_PCT", "10")
     monkeypatch.setenv("FUELOPT__ML__PROMOTION__TARGETS__DEMAND__MIN_COVERAGE80_PCT", "60")
     get_settings.cache_clear()
+    judged = {"forecasts_h7": 20, "interval_forecasts_h7": 12, "forecasts_h15": 14}
+    judged["interval_forecasts_h15"] = 10
     metrics = {"mape_h7": 4.0, "coverage80_h7": 81.0, "mape_h15": 12.5, "coverage80_h15": 55.0}
-    assert demand_shortfalls(metrics, [7, 15, 30]) == [
+    assert demand_shortfalls({**metrics, **judged}, [7, 15, 30]) == [
         "h15 MAPE 12.5 % > 10 %",
         "h15 80 % coverage 55 % < 60 %",
     ]  # h30 has no folds on this history: nothing to judge
+    # coverage of too few forecasts with intervals (a short history) is not judged; MAPE is
+    assert demand_shortfalls({**metrics, **judged, "interval_forecasts_h15": 3}, [7, 15]) == [
+        "h15 MAPE 12.5 % > 10 %",
+    ]
+    assert (
+        demand_shortfalls({**metrics, "forecasts_h15": 9, "interval_forecasts_h15": 9}, [15]) == []
+    )

@@ -174,6 +174,7 @@ class DemandTargets(Section):
 
     max_mape_pct: float = Field(gt=0)
     min_coverage80_pct: float = Field(ge=0, le=100)
+    min_forecasts: int = Field(ge=1)
 
 
 class TargetSettings(Section):

@@ -289,12 +289,17 @@ def cycle_shortfalls(challenger: dict) -> list[str]:
 
 
 def demand_shortfalls(metrics: dict[str, float], horizons: list[int]) -> list[str]:
-    """Where a demand challenger misses ``ml.promotion.targets.demand`` on a validated horizon
-    (one with walk-forward metrics; a history too short for folds has none to judge)."""
+    """Where a demand challenger misses ``ml.promotion.targets.demand`` on a validated horizon:
+    MAPE where it has ``min_forecasts`` walk-forward forecasts, coverage where as many of them
+    have intervals (a history too short for that has nothing to judge yet)."""
     target = get_settings().ml.promotion.targets.demand
     out = []
     for h in horizons:
         mape, cover = metrics.get(f"mape_h{h}"), metrics.get(f"coverage80_h{h}")
+        if metrics.get(f"forecasts_h{h}", 0) < target.min_forecasts:
+            mape = None
+        if metrics.get(f"interval_forecasts_h{h}", 0) < target.min_forecasts:
+            cover = None
         if mape is not None and mape > target.max_mape_pct:
             out.append(f"h{h} MAPE {mape:.3g} % > {target.max_mape_pct:g} %")
         if cover is not None and cover < target.min_coverage80_pct:
@@ -499,6 +504,8 @@ def _demand_metrics(summary: dict) -> dict[str, float]:
                 f"coverage95_h{h}": m["coverage95_pct"],
                 f"width80_h{h}": m["width80"],
                 f"width95_h{h}": m["width95"],
+                f"forecasts_h{h}": m["n"],
+                f"interval_forecasts_h{h}": m["n_interval"],
             }
         )
     return metrics
