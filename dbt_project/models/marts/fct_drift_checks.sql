@@ -10,7 +10,7 @@ select
     d.value,
     d.threshold,
     d.p_value,
-    cast(d.drift as {{ dbt.type_int() }}) as drift,
+    d.drift,
     d.severity,
-    cast(d.details as {{ dbt.type_string() }}) as details
-from {{ source('ops', 'drift_checks') }} d
+    d.details
+from {{ ref('stg_ops__drift_checks') }} d

@@ -25,4 +25,4 @@ select
     p.fuel_source,
     p.created_at,
     p.run_id
-from {{ source('ops', 'fleet_plan') }} p
+from {{ ref('stg_ops__fleet_plan') }} p

@@ -19,6 +19,6 @@ select
          when a.fuel_l between p.lo80 and p.hi80 then 1 else 0 end as in_80,
     case when a.fuel_l is null then null
          when a.fuel_l between p.lo95 and p.hi95 then 1 else 0 end as in_95
-from {{ source('ops', 'predictions') }} p
+from {{ ref('stg_ops__predictions') }} p
 left join {{ ref('fct_fuel_daily') }} a
     on a.{{ adapter.quote('date') }} = p.target_date

@@ -14,4 +14,4 @@ select
     s.degradation_pct,
     s.scored_at,
     s.run_id
-from {{ source('ops', 'shadow_scores') }} s
+from {{ ref('stg_ops__shadow_scores') }} s
