@@ -181,10 +181,62 @@ def test_demand_candidate_config_is_validated(tmp_path, mutate, message):
 
 
 def test_configured_candidates_are_the_ones_the_pyfunc_serves():
-    from fuelopt.ml.demand_pyfunc import STAT_MODELS
+    from fuelopt.ml.demand_pyfunc import BOOSTED, STAT_MODELS
     from fuelopt.ml.settings import DEMAND_CANDIDATES
 
-    assert set(DEMAND_CANDIDATES) == {"snaive", "xgboost", "ensemble", *STAT_MODELS}
+    assert set(DEMAND_CANDIDATES) == {"snaive", "ensemble", *BOOSTED, *STAT_MODELS}
+
+
+def _annual(phase: int, days: int = 900, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2024-01-01", periods=days, freq="D")
+    level = 50_000 * (1 + 0.25 * np.sin(2 * np.pi * (np.arange(days) + phase) / 365.25))
+    fuel = level * WEEK[dates.day_of_week] * rng.normal(1, 0.02, days)
+    return pd.DataFrame({"date": dates, "fuel_l": fuel, "planned_t": np.full(days, 110_000.0)})
+
+
+@pytest.mark.parametrize("phase", [0, 90])
+def test_the_deseasonalised_booster_carries_an_annual_season_it_has_seen_twice(phase):
+    """Two and a bit years of a strong annual season: 30 days ahead, XGBoost on the series less
+    its MSTL seasons is far closer than XGBoost on the series, which sees too few years to learn
+    the season from the calendar."""
+    from fuelopt.ml.demand import _fit_horizon, _meta
+    from fuelopt.ml.demand_pyfunc import predict_horizon, seasonal_part, to_daily
+
+    cfg = get_settings().ml.demand
+    daily = to_daily(_annual(phase), list(cfg.exogenous))
+    y = daily["fuel_l"].to_numpy()
+    cut, h = 800, 30
+    origins = np.arange(cut, cut + 40)
+    assert np.ptp(seasonal_part(y, cut, _meta(cfg, [h])["stat"], len(y))) > 0.3 * y.mean()
+    mape = {}
+    for kind in ("xgboost", "xgboost_sa"):
+        meta = _meta(cfg, [h])
+        spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed=1, kind=kind)
+        assert spec["kind"] == kind
+        pred = predict_horizon(daily, origins, h, spec, {kind: booster}, meta)
+        mape[kind] = float(np.mean(np.abs(pred / y[origins + h] - 1)))
+    assert mape["xgboost_sa"] < 0.7 * mape["xgboost"], mape
+
+
+def test_the_seasonal_part_is_fitted_on_the_days_up_to_its_cut_and_repeated_after():
+    from fuelopt.ml.demand import _meta
+    from fuelopt.ml.demand_pyfunc import seasonal_part, to_daily
+
+    cfg = get_settings().ml.demand
+    stat = _meta(cfg, [7])["stat"]
+    y = to_daily(_annual(0), list(cfg.exogenous))["fuel_l"].to_numpy()
+    cut = 760
+    tampered = y.copy()
+    tampered[cut + 1 :] *= 2.0
+    part = seasonal_part(y, cut, stat, len(y) + 30)
+    assert part == pytest.approx(seasonal_part(tampered, cut, stat, len(y) + 30))
+    assert part[: cut + 1] != pytest.approx(seasonal_part(y * 1.5, cut, stat, cut + 1))
+    weekly = seasonal_part(y, cut, {**stat, "mstl_season_lengths": [7]}, len(y) + 30)
+    assert weekly[cut + 1 :] == pytest.approx(weekly[cut + 1 - 7 : -7])
+    assert weekly[: cut + 1] != pytest.approx(part[: cut + 1])
+    # too short for any season: no adjustment
+    assert not seasonal_part(y[:10], 9, stat, 20).any()
 
 
 def test_the_ensemble_forecasts_the_mean_of_its_members():
@@ -204,10 +256,24 @@ def test_the_ensemble_forecasts_the_mean_of_its_members():
     assert not np.allclose(members[0], members[1])
 
 
-def test_the_saved_pyfunc_serves_the_chosen_candidate_refitted_on_its_input(tmp_path):
+def _saved_and_loaded(model, tmp_path):
+    """The demand model saved as the training DAG saves it, loaded back as MLflow serves it."""
     import mlflow
 
-    from fuelopt.ml.demand import PYFUNC_CODE, fit_demand, pip_requirements, write_artifacts
+    from fuelopt.ml.demand import PYFUNC_CODE, pip_requirements, write_artifacts
+
+    path = tmp_path / "pyfunc"
+    mlflow.pyfunc.save_model(
+        str(path),
+        python_model=str(PYFUNC_CODE),
+        artifacts=write_artifacts(model, tmp_path / "model"),
+        pip_requirements=pip_requirements(),
+    )
+    return mlflow.pyfunc.load_model(str(path))
+
+
+def test_the_saved_pyfunc_serves_the_chosen_candidate_refitted_on_its_input(tmp_path):
+    from fuelopt.ml.demand import fit_demand, pip_requirements
     from fuelopt.ml.demand_pyfunc import FORECAST_COLUMNS, STAT_MODELS, stat_path, to_daily
 
     frame = _trending(150, seed=6)
@@ -216,15 +282,8 @@ def test_the_saved_pyfunc_serves_the_chosen_candidate_refitted_on_its_input(tmp_
     )
     model = fit_demand(frame, cfg, HORIZONS, seed=3)
     assert {s["kind"] for s in model.meta["horizons"].values()} <= set(STAT_MODELS)
-    path = tmp_path / "pyfunc"
-    mlflow.pyfunc.save_model(
-        str(path),
-        python_model=str(PYFUNC_CODE),
-        artifacts=write_artifacts(model, tmp_path / "model"),
-        pip_requirements=pip_requirements(),
-    )
     assert any(r.startswith("statsforecast==") for r in pip_requirements())
-    served = mlflow.pyfunc.load_model(str(path))
+    served = _saved_and_loaded(model, tmp_path)
     history = frame.iloc[:-10]
     fc = served.predict(history)
     assert list(fc.columns) == FORECAST_COLUMNS
@@ -234,3 +293,26 @@ def test_the_saved_pyfunc_serves_the_chosen_candidate_refitted_on_its_input(tmp_
         expected = stat_path(y, kind, model.meta["stat"], row.horizon_days)[-1]
         assert row.pred == pytest.approx(expected)
         assert row.lo95 <= row.lo80 < row.pred < row.hi80 <= row.hi95
+
+
+def test_the_saved_pyfunc_serves_an_ensemble_of_both_boosted_candidates(tmp_path):
+
+    from fuelopt.ml.demand import fit_demand
+    from fuelopt.ml.demand_pyfunc import BOOSTED, forecast
+
+    frame = _trending(150, seed=6)
+    cfg = _cfg(
+        candidates=["snaive", *BOOSTED, "ensemble"],
+        ensemble_members=list(BOOSTED),
+        selection_margin_pct=99.0,
+    )
+    model = fit_demand(frame, cfg, HORIZONS, seed=3)
+    for h in HORIZONS:
+        spec = model.meta["horizons"][str(h)]
+        assert spec["kind"] == "ensemble"
+        assert set(spec["files"]) == set(BOOSTED) == set(model.boosters[h])
+    history = frame.iloc[:-10]
+    served = _saved_and_loaded(model, tmp_path).predict(history)
+    pd.testing.assert_frame_equal(served, forecast(history, model.meta, model.boosters))
+    alone = {h: {"xgboost": b["xgboost"]} for h, b in model.boosters.items()}
+    assert not np.allclose(served["pred"], forecast(history, model.meta, alone)["pred"])

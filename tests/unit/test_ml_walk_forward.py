@@ -71,27 +71,30 @@ def test_demand_fold_forecasts_use_only_data_up_to_the_cutoff():
     """Changing every value after a fold's cutoff leaves that fold's forecast from the cutoff
     unchanged: neither its features nor its training labels can see the future."""
     from fuelopt.ml.demand import _fit_horizon, _meta
-    from fuelopt.ml.demand_pyfunc import predict_horizon, to_daily
+    from fuelopt.ml.demand_pyfunc import BOOSTED, predict_horizon, to_daily
 
     cfg = get_settings().ml.demand.model_copy(update={"num_boost_round": 20})
     daily = to_daily(_daily(), list(cfg.exogenous))
     cut = 70
     tampered = daily.copy()
     tampered.iloc[cut + 1 :, :] *= 3.0
-    for h in cfg.horizons:
-        preds = []
-        for frame in (daily, tampered):
-            meta = _meta(cfg, list(cfg.horizons))
-            spec, booster = _fit_horizon(frame, h, cut, meta, cfg, seed=1)
-            assert spec["kind"] == "xgboost"
-            preds.append(predict_horizon(frame, np.array([cut]), h, spec, booster, meta))
-        assert preds[0] == pytest.approx(preds[1])
+    for kind in BOOSTED:
+        for h in cfg.horizons:
+            preds = []
+            for frame in (daily, tampered):
+                meta = _meta(cfg, list(cfg.horizons))
+                spec, booster = _fit_horizon(frame, h, cut, meta, cfg, seed=1, kind=kind)
+                assert spec["kind"] == kind
+                preds.append(
+                    predict_horizon(frame, np.array([cut]), h, spec, {kind: booster}, meta)
+                )
+            assert preds[0] == pytest.approx(preds[1]), kind
     # ... and the check can fail: tampering with the past does move it.
     past = daily.copy()
     past.iloc[cut - 3 : cut + 1, :] *= 3.0
     meta = _meta(cfg, list(cfg.horizons))
-    spec, booster = _fit_horizon(past, 7, cut, meta, cfg, seed=1)
-    moved = predict_horizon(past, np.array([cut]), 7, spec, booster, meta)
+    spec, booster = _fit_horizon(past, h, cut, meta, cfg, seed=1, kind=kind)
+    moved = predict_horizon(past, np.array([cut]), h, spec, {kind: booster}, meta)
     assert moved != pytest.approx(preds[0])
 
 

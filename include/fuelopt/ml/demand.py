@@ -1,6 +1,7 @@
 """Fuel demand forecast: site diesel per day at 7/15/30-day horizons. Candidates (seasonal naive,
-direct XGBoost on lag/calendar/plan features, statsforecast AutoETS, DynamicOptimizedTheta and
-MSTL; fuelopt.ml.demand_pyfunc) forecast every walk-forward fold; per horizon the candidate with
+direct XGBoost on lag/calendar/plan features, the same on the MSTL-deseasonalised series,
+statsforecast AutoETS, DynamicOptimizedTheta and MSTL, and a mean of several;
+fuelopt.ml.demand_pyfunc) forecast every walk-forward fold; per horizon the candidate with
 the lowest fold MAPE serves, and its 80 %/95 % intervals are split-conformal on its fold log-ratio
 residuals."""
 
@@ -19,11 +20,12 @@ from fuelopt.config import get_settings
 from fuelopt.errors import BadInput
 from fuelopt.frames import numeric_column
 from fuelopt.ml.demand_pyfunc import (
+    BOOSTED,
     ENSEMBLE,
     QUANTILES,
     STAT_MODELS,
+    boosted_design,
     combine,
-    design,
     forecast,
     interval_frame,
     numpy_matrix,
@@ -41,7 +43,7 @@ PYFUNC_CODE = Path(__file__).with_name("demand_pyfunc.py")
 @dataclass
 class DemandModel:
     meta: dict[str, Any]
-    boosters: dict[int, Any]
+    boosters: dict[int, dict[str, Any]]  # per horizon, the boosted candidates it serves
     cv: pd.DataFrame  # one row per fold cutoff, origin and horizon (out-of-fold predictions)
     summary: dict[int, dict[str, float]]
     candidates: pd.DataFrame  # every candidate's fold errors per horizon, and which was chosen
@@ -84,30 +86,32 @@ def _meta(cfg: DemandModelSettings, horizons: list[int]) -> dict[str, Any]:
     }
 
 
-def _training_rows(daily: pd.DataFrame, h: int, last_target: int, meta: dict[str, Any]):
-    """Design rows whose target day ``origin + h`` is at most position ``last_target``."""
+def _training_rows(daily: pd.DataFrame, h: int, last_target: int, meta: dict[str, Any], kind: str):
+    """Design rows of a boosted candidate whose target day ``origin + h`` is at most position
+    ``last_target``; the target is the (deseasonalised) day scaled by the origin's level."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     start = max(0, int(meta["level_window_days"]) // 2 - 1)
     origins = np.arange(start, last_target - h + 1)
     if not len(origins):
         return None, None, origins
-    x, level = design(daily, origins, h, meta)
-    target = y[origins + h] / level
+    x, level, seasonal = boosted_design(daily, origins, h, kind, meta, last_target)
+    target = (y[origins + h] - seasonal) / level
     ok = np.isfinite(target) & (level > 0)
     return x[ok].reset_index(drop=True), target[ok], origins[ok]
 
 
-def _fit_horizon(daily, h, last_target, meta, cfg: DemandModelSettings, seed: int):
-    """(spec, booster) of one horizon trained on targets up to ``last_target``."""
+def _fit_horizon(daily, h, last_target, meta, cfg: DemandModelSettings, seed: int, kind="xgboost"):
+    """(spec, booster) of one boosted candidate at one horizon, trained on targets up to
+    ``last_target``; seasonal naive when there are too few rows."""
     import xgboost as xgb
 
-    x, target, _ = _training_rows(daily, h, last_target, meta)
+    x, target, _ = _training_rows(daily, h, last_target, meta, kind)
     if x is None or len(x) < cfg.min_train_rows:
         return {"kind": "snaive"}, None
     params = {"objective": "reg:squarederror", "seed": seed, **cfg.xgb_params}
     dtrain = numpy_matrix(x, list(x.columns), label=target)
     booster = xgb.train(params, dtrain, num_boost_round=cfg.num_boost_round)
-    return {"kind": "xgboost", "features": list(x.columns)}, booster
+    return {"kind": kind, "features": list(x.columns)}, booster
 
 
 def demand_cutoffs(n: int, cfg: DemandModelSettings) -> list[int]:
@@ -138,10 +142,10 @@ def _fold_predictions(daily, cut, origins, h, paths, cfg, seed) -> dict[str, np.
     )
     out = {}
     for c in cfg.candidates:
-        if c == "xgboost":
+        if c in BOOSTED:
             meta = _meta(cfg, [h])
-            spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed)
-            out[c] = predict_horizon(daily, origins, h, spec, booster, meta)
+            spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed, kind=c)
+            out[c] = predict_horizon(daily, origins, h, spec, {c: booster}, meta)
         elif c in paths:
             pred = paths[c][origins - cut + h - 1]
             out[c] = np.where(np.isfinite(pred), pred, fallback)
@@ -353,16 +357,17 @@ def fit_demand(
     cv = walk_forward(daily, cfg, horizons, seed)
     choice = candidate_errors(cv, cfg, horizons)
     meta = _meta(cfg, horizons)
-    boosters = {}
+    boosters: dict[int, dict[str, Any]] = {}
     for h in horizons:
         kind = choice.loc[(choice["horizon_days"] == h) & choice["chosen"], "candidate"].iloc[0]
         spec: dict[str, Any] = {"kind": kind}
-        if kind == "xgboost" or (kind == ENSEMBLE and "xgboost" in cfg.ensemble_members):
-            fitted, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed)
-            spec = fitted if kind == "xgboost" else {**fitted, "kind": kind}
+        served = [kind] if kind in BOOSTED else cfg.ensemble_members if kind == ENSEMBLE else []
+        for boosted in (b for b in BOOSTED if b in served):
+            fitted, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed, boosted)
             if booster is not None:
-                spec["file"] = f"h{h}.json"
-                boosters[h] = booster
+                spec["features"] = fitted["features"]
+                spec.setdefault("files", {})[boosted] = f"h{h}_{boosted}.json"
+                boosters.setdefault(h, {})[boosted] = booster
         spec["quantiles"] = _calibration(daily, cv, h, spec["kind"], cfg)
         meta["horizons"][str(h)] = spec
     meta["data_window"] = [str(daily.index.min().date()), str(daily.index.max().date())]
@@ -390,8 +395,9 @@ def pip_requirements() -> list[str]:
 def write_artifacts(model: DemandModel, folder: Path) -> dict[str, str]:
     """Boosters and meta in one folder, the ``model_dir`` artifact of the pyfunc."""
     folder.mkdir(parents=True, exist_ok=True)
-    for h, booster in model.boosters.items():
-        booster.save_model(str(folder / model.meta["horizons"][str(h)]["file"]))
+    for h, by_kind in model.boosters.items():
+        for kind, booster in by_kind.items():
+            booster.save_model(str(folder / model.meta["horizons"][str(h)]["files"][kind]))
     (folder / "meta.json").write_text(json.dumps(model.meta, indent=1, default=str))
     return {"model_dir": str(folder)}
 

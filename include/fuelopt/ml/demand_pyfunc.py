@@ -1,6 +1,7 @@
 """The fuel demand forecast as an MLflow "model from code": per horizon, the candidate chosen on
-the walk-forward folds (seasonal naive, direct XGBoost on lag/calendar/plan features, or a
-statsforecast model refitted on the history it is given) with conformal intervals.
+the walk-forward folds (seasonal naive, direct XGBoost on lag/calendar/plan features, the same on
+the MSTL-deseasonalised series, a statsforecast model refitted on the history it is given, or a
+mean of several) with conformal intervals.
 
 Self-contained (numpy, pandas, xgboost, statsforecast, mlflow only) so the saved model loads
 without fuelopt. Training (fuelopt.ml.demand) imports the feature and model code from here.
@@ -23,6 +24,10 @@ FORECAST_COLUMNS = ["horizon_days", "target_date", "pred", "lo80", "hi80", "lo95
 QUANTILES = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
 STAT_MODELS = ("AutoETS", "DynamicOptimizedTheta", "MSTL")
 ENSEMBLE = "ensemble"  # the mean of the configured members' forecasts
+# Direct XGBoost per horizon on a level-scaled target: on the series itself, and on the series
+# less its MSTL seasonal components (added back to the forecast), so an annual season seen in
+# the history is carried forward rather than learnt from too few years of calendar features.
+BOOSTED = ("xgboost", "xgboost_sa")
 
 
 def to_daily(frame: pd.DataFrame, exogenous: list[str]) -> pd.DataFrame:
@@ -61,6 +66,11 @@ def filled(y: np.ndarray) -> np.ndarray:
     return pd.Series(y).interpolate(limit_direction="both").to_numpy(dtype=float)
 
 
+def _seasons(n: int, stat: dict[str, Any]) -> list[int]:
+    """The MSTL season lengths with ``min_seasons`` full cycles in ``n`` days."""
+    return [int(s) for s in stat["mstl_season_lengths"] if n >= int(stat["min_seasons"]) * int(s)]
+
+
 def stat_model(name: str, stat: dict[str, Any], n: int):
     """The statsforecast model ``name`` for a history of ``n`` days: a season is modelled only
     with ``min_seasons`` full cycles of it; None when MSTL has no such season."""
@@ -74,7 +84,7 @@ def stat_model(name: str, stat: dict[str, Any], n: int):
         return AutoETS(season_length=season)
     if name == "DynamicOptimizedTheta":
         return DynamicOptimizedTheta(season_length=season)
-    seasons = [int(s) for s in stat["mstl_season_lengths"] if fits(int(s))]
+    seasons = _seasons(n, stat)
     return MSTL(season_length=seasons, trend_forecaster=AutoETS(model="ZZN")) if seasons else None
 
 
@@ -90,6 +100,70 @@ def stat_path(y: np.ndarray, name: str, stat: dict[str, Any], steps: int) -> np.
     except Exception:  # an optimiser failing on an odd series: this candidate sits out
         return np.full(steps, np.nan)
     return np.clip(np.asarray(mean, dtype=float), 0.0, None)
+
+
+def _long_season(component: np.ndarray, period: int, half_width: int, length: int) -> np.ndarray:
+    """A long season over ``length`` days: the mean of its last full cycles position by
+    position, smoothed by a circular moving mean of ``2 * half_width + 1`` days (two or three
+    cycles of a year leave the daily values mostly noise)."""
+    cycles = len(component) // period
+    start = len(component) - cycles * period
+    profile = component[start:].reshape(cycles, period).mean(axis=0)
+    if half_width:
+        wrapped = np.concatenate([profile[-half_width:], profile, profile[:half_width]])
+        window = np.ones(2 * half_width + 1) / (2 * half_width + 1)
+        profile = np.convolve(wrapped, window, mode="valid")
+    return profile[(np.arange(length) - start) % period]
+
+
+def seasonal_part(y: np.ndarray, upto: int, stat: dict[str, Any], length: int) -> np.ndarray:
+    """The sum of MSTL's seasonal components of ``y[: upto + 1]`` over ``length`` days, fitted
+    up to ``upto``: a short season as fitted, repeated by its period after it (as MSTL forecasts
+    it); a season of at least ``smooth_from_days`` as its smoothed mean cycle. Zero when no
+    season has ``min_seasons`` cycles of history or the decomposition fails."""
+    from statsforecast.mstl import mstl
+
+    series = filled(y[: upto + 1])
+    seasons = _seasons(len(series), stat)
+    out = np.zeros(length)
+    if not seasons or not np.isfinite(series).all():
+        return out
+    try:
+        parts = mstl(series, period=seasons)
+    except Exception:  # an odd series the decomposition cannot take: no seasonal adjustment
+        return out
+    for s in seasons:
+        column = f"seasonal{s}" if len(seasons) > 1 else "seasonal"  # mstl's naming
+        fitted = parts[column].to_numpy(dtype=float)
+        if s >= int(stat["smooth_from_days"]):
+            out += _long_season(fitted, s, int(stat["smoothing_half_width_days"]), length)
+            continue
+        comp = np.empty(length)
+        known = min(len(fitted), length)
+        comp[:known] = fitted[:known]
+        for t in range(known, length):
+            comp[t] = comp[t - s]
+        out += comp
+    return out
+
+
+def _adjusted(daily: pd.DataFrame, upto: int, meta: dict[str, Any], length: int):
+    """(the daily frame less its seasonal part fitted up to ``upto``, that part over ``length``)."""
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    seasonal = seasonal_part(y, upto, meta["stat"], length)
+    return daily.assign(fuel_l=y - seasonal[: len(y)]), seasonal
+
+
+def boosted_design(daily: pd.DataFrame, origins: np.ndarray, h: int, kind: str, meta, upto: int):
+    """(features, level, seasonal part of each target day) of a boosted candidate: for
+    ``xgboost_sa`` on the series deseasonalised by an MSTL fit on the days up to ``upto``."""
+    if kind == "xgboost":
+        x, level = design(daily, origins, h, meta)
+        return x, level, np.zeros(len(origins))
+    length = max(len(daily), int(origins.max()) + h + 1)
+    adjusted, seasonal = _adjusted(daily, upto, meta, length)
+    x, level = design(adjusted, origins, h, meta)
+    return x, level, seasonal[origins + h]
 
 
 def design(daily: pd.DataFrame, origins: np.ndarray, h: int, meta: dict[str, Any]):
@@ -143,33 +217,35 @@ def combine(preds: list[np.ndarray]) -> np.ndarray:
     return np.where(ok.any(axis=0), total / np.maximum(ok.sum(axis=0), 1), np.nan)
 
 
-def _member_forecast(daily, origins, h, kind, spec, booster, meta) -> np.ndarray:
-    """One model's forecasts of ``origin + h`` (NaN where it has none)."""
+def _member_forecast(daily, origins, h, kind, spec, boosters, meta) -> np.ndarray:
+    """One model's forecasts of ``origin + h`` (NaN where it has none). A boosted model's
+    seasonal part is fitted on the days up to the earliest origin."""
     y = daily["fuel_l"].to_numpy(dtype=float)
-    if kind == "xgboost" and booster is not None:
-        x, level = design(daily, origins, h, meta)
-        return booster.predict(numpy_matrix(x, spec["features"])) * level
+    if kind in BOOSTED and boosters.get(kind) is not None:
+        x, level, seasonal = boosted_design(daily, origins, h, kind, meta, int(origins.min()))
+        return boosters[kind].predict(numpy_matrix(x, spec["features"])) * level + seasonal
     if kind in STAT_MODELS:
         return np.array([stat_path(y[: o + 1], kind, meta["stat"], h)[-1] for o in origins])
     return np.full(len(origins), np.nan)
 
 
-def predict_horizon(daily, origins, h, spec, booster, meta) -> np.ndarray:
-    """Point forecasts of ``origin + h`` for each origin: XGBoost ratio x level, a statistical
-    model fitted on the history up to the origin, the mean of the ``ensemble`` members, or
-    seasonal naive (also wherever the others have no forecast)."""
+def predict_horizon(daily, origins, h, spec, boosters, meta) -> np.ndarray:
+    """Point forecasts of ``origin + h`` for each origin: a boosted model (``boosters`` by
+    candidate), a statistical model fitted on the history up to the origin, the mean of the
+    ``ensemble`` members, or seasonal naive (also wherever the others have no forecast)."""
     y = daily["fuel_l"].to_numpy(dtype=float)
+    boosters = boosters or {}
     base = snaive_values(y, origins, h)
     level = _rolling_mean(y, int(meta["level_window_days"]))[origins]
     base = np.where(np.isfinite(base), base, level)
     if spec["kind"] == ENSEMBLE:
         members = [
-            base if m == "snaive" else _member_forecast(daily, origins, h, m, spec, booster, meta)
+            base if m == "snaive" else _member_forecast(daily, origins, h, m, spec, boosters, meta)
             for m in meta["ensemble"]
         ]
         pred = combine(members)
     else:
-        pred = _member_forecast(daily, origins, h, spec["kind"], spec, booster, meta)
+        pred = _member_forecast(daily, origins, h, spec["kind"], spec, boosters, meta)
     return np.clip(np.where(np.isfinite(pred), pred, base), 0.0, None)
 
 
@@ -180,7 +256,7 @@ def forecast(daily_frame: pd.DataFrame, meta: dict[str, Any], boosters: dict) ->
     rows = []
     for h_text, spec in meta["horizons"].items():
         h = int(h_text)
-        pred = predict_horizon(daily, origin, h, spec, boosters.get(h), meta)
+        pred = predict_horizon(daily, origin, h, spec, boosters.get(h, {}), meta)
         band = interval_frame(pred, spec["quantiles"])
         rows.append(
             {
@@ -193,15 +269,16 @@ def forecast(daily_frame: pd.DataFrame, meta: dict[str, Any], boosters: dict) ->
     return pd.DataFrame(rows, columns=FORECAST_COLUMNS)
 
 
-def load_boosters(folder: str | Path, meta: dict[str, Any]) -> dict[int, Any]:
+def load_boosters(folder: str | Path, meta: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """Each horizon's boosters by candidate, from the files its spec names."""
     import xgboost as xgb
 
-    boosters = {}
+    boosters: dict[int, dict[str, Any]] = {}
     for h_text, spec in meta["horizons"].items():
-        if "file" in spec:
+        for kind, name in spec.get("files", {}).items():
             b = xgb.Booster()
-            b.load_model(str(Path(folder) / spec["file"]))
-            boosters[int(h_text)] = b
+            b.load_model(str(Path(folder) / name))
+            boosters.setdefault(int(h_text), {})[kind] = b
     return boosters
 
 

@@ -86,9 +86,17 @@ class CycleScoringSettings(Section):
     lookback_days: float = Field(gt=0, le=366)  # cycles up to this long before the run's end
 
 
-# Demand forecast candidates: seasonal naive, the direct XGBoost model, statsforecast models and
-# the mean of several of them.
-DEMAND_CANDIDATES = ("snaive", "xgboost", "AutoETS", "DynamicOptimizedTheta", "MSTL", "ensemble")
+# Demand forecast candidates: seasonal naive, the direct XGBoost model on the series and on the
+# MSTL-deseasonalised series, statsforecast models and the mean of several of them.
+DEMAND_CANDIDATES = (
+    "snaive",
+    "xgboost",
+    "xgboost_sa",
+    "AutoETS",
+    "DynamicOptimizedTheta",
+    "MSTL",
+    "ensemble",
+)
 
 
 class DemandStatSettings(Section):
@@ -98,6 +106,10 @@ class DemandStatSettings(Section):
     season_length: int = Field(gt=1, le=366)
     mstl_season_lengths: list[int]
     min_seasons: int = Field(ge=2)
+    # xgboost_sa: a season this long or longer is removed as its mean cycle, smoothed by a
+    # circular moving mean of 2 x smoothing_half_width_days + 1 days.
+    smooth_from_days: int = Field(gt=7)
+    smoothing_half_width_days: int = Field(ge=0, le=60)
 
     @model_validator(mode="after")
     def _seasons(self) -> DemandStatSettings:

@@ -568,6 +568,7 @@ def _demand_card(model, daily: pd.DataFrame, version: str, run_id: str) -> str:
             "features": "XGBoost: lags " + ", ".join(map(str, cfg.lags)) + "; seasonal naive; "
             "level trend; calendar of the target day; exogenous "
             + ", ".join(cfg.exogenous)
+            + " (xgboost_sa: the same on the series less its MSTL seasons, added back)"
             + ". Statistical candidates: the daily series alone (gaps interpolated), season "
             f"{cfg.stat.season_length} days; MSTL seasons {cfg.stat.mstl_season_lengths} days, "
             f"each once the history holds {cfg.stat.min_seasons} cycles of it.",
