@@ -30,6 +30,7 @@ from fuelopt.ml.demand_pyfunc import (
     interval_frame,
     numpy_matrix,
     predict_horizon,
+    seasonal_part,
     snaive_values,
     stat_path,
     to_daily,
@@ -86,7 +87,7 @@ def _meta(cfg: DemandModelSettings, horizons: list[int]) -> dict[str, Any]:
     }
 
 
-def _training_rows(daily: pd.DataFrame, h: int, last_target: int, meta: dict[str, Any], kind: str):
+def _training_rows(daily, h: int, last_target: int, meta: dict[str, Any], kind: str, seasonal):
     """Design rows of a boosted candidate whose target day ``origin + h`` is at most position
     ``last_target``; the target is the (deseasonalised) day scaled by the origin's level."""
     y = daily["fuel_l"].to_numpy(dtype=float)
@@ -94,18 +95,21 @@ def _training_rows(daily: pd.DataFrame, h: int, last_target: int, meta: dict[str
     origins = np.arange(start, last_target - h + 1)
     if not len(origins):
         return None, None, origins
-    x, level, seasonal = boosted_design(daily, origins, h, kind, meta, last_target)
-    target = (y[origins + h] - seasonal) / level
+    x, level, part = boosted_design(daily, origins, h, kind, meta, last_target, seasonal)
+    target = (y[origins + h] - part) / level
     ok = np.isfinite(target) & (level > 0)
     return x[ok].reset_index(drop=True), target[ok], origins[ok]
 
 
-def _fit_horizon(daily, h, last_target, meta, cfg: DemandModelSettings, seed: int, kind="xgboost"):
+def _fit_horizon(
+    daily, h, last_target, meta, cfg: DemandModelSettings, seed: int, kind="xgboost", seasonal=None
+):
     """(spec, booster) of one boosted candidate at one horizon, trained on targets up to
-    ``last_target``; seasonal naive when there are too few rows."""
+    ``last_target`` (``seasonal``: its seasonal part fitted up to there, if known); seasonal
+    naive when there are too few rows."""
     import xgboost as xgb
 
-    x, target, _ = _training_rows(daily, h, last_target, meta, kind)
+    x, target, _ = _training_rows(daily, h, last_target, meta, kind, seasonal)
     if x is None or len(x) < cfg.min_train_rows:
         return {"kind": "snaive"}, None
     params = {"objective": "reg:squarederror", "seed": seed, **cfg.xgb_params}
@@ -133,9 +137,18 @@ def _stat_paths(y: np.ndarray, cut: int, steps: int, cfg: DemandModelSettings) -
     return {c: stat_path(y[: cut + 1], c, stat, steps) for c in cfg.candidates if c in STAT_MODELS}
 
 
-def _fold_predictions(daily, cut, origins, h, paths, cfg, seed) -> dict[str, np.ndarray]:
+def _seasonal(y: np.ndarray, upto: int, cfg: DemandModelSettings, length: int):
+    """``xgboost_sa``'s seasonal part fitted up to ``upto`` (one MSTL fit shared by every
+    horizon), or None when it is not a candidate."""
+    if "xgboost_sa" not in cfg.candidates:
+        return None
+    return seasonal_part(y, upto, cfg.stat.model_dump(), length)
+
+
+def _fold_predictions(daily, cut, origins, h, paths, seasonal, cfg, seed) -> dict[str, np.ndarray]:
     """Every candidate's forecasts of ``origin + h`` in one fold (models fitted up to ``cut``;
-    a statistical model forecasts ``origin - cut + h`` days ahead of the cutoff)."""
+    a statistical model forecasts ``origin - cut + h`` days ahead of the cutoff; ``seasonal``
+    is the seasonal part fitted up to ``cut``)."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     fallback = predict_horizon(
         daily, origins, h, {"kind": "snaive"}, None, {"level_window_days": cfg.level_window_days}
@@ -144,8 +157,8 @@ def _fold_predictions(daily, cut, origins, h, paths, cfg, seed) -> dict[str, np.
     for c in cfg.candidates:
         if c in BOOSTED:
             meta = _meta(cfg, [h])
-            spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed, kind=c)
-            out[c] = predict_horizon(daily, origins, h, spec, {c: booster}, meta)
+            spec, booster = _fit_horizon(daily, h, cut, meta, cfg, seed, c, seasonal)
+            out[c] = predict_horizon(daily, origins, h, spec, {c: booster}, meta, seasonal)
         elif c in paths:
             pred = paths[c][origins - cut + h - 1]
             out[c] = np.where(np.isfinite(pred), pred, fallback)
@@ -166,11 +179,12 @@ def walk_forward(daily: pd.DataFrame, cfg: DemandModelSettings, horizons, seed: 
     for fold, cut in enumerate(demand_cutoffs(n, cfg)):
         test_origins = np.arange(cut, min(cut + cfg.walk_forward.test_days, n))
         paths = _stat_paths(y, cut, steps, cfg)
+        seasonal = _seasonal(y, cut, cfg, n + max(horizons))
         for h in horizons:
             origins = test_origins[test_origins + h < n]
             if not len(origins):
                 continue
-            preds = _fold_predictions(daily, cut, origins, h, paths, cfg, seed)
+            preds = _fold_predictions(daily, cut, origins, h, paths, seasonal, cfg, seed)
             frames.append(
                 pd.DataFrame(
                     {
@@ -358,12 +372,14 @@ def fit_demand(
     choice = candidate_errors(cv, cfg, horizons)
     meta = _meta(cfg, horizons)
     boosters: dict[int, dict[str, Any]] = {}
+    seasonal = _seasonal(daily["fuel_l"].to_numpy(dtype=float), len(daily) - 1, cfg, len(daily))
     for h in horizons:
         kind = choice.loc[(choice["horizon_days"] == h) & choice["chosen"], "candidate"].iloc[0]
         spec: dict[str, Any] = {"kind": kind}
         served = [kind] if kind in BOOSTED else cfg.ensemble_members if kind == ENSEMBLE else []
         for boosted in (b for b in BOOSTED if b in served):
-            fitted, booster = _fit_horizon(daily, h, len(daily) - 1, meta, cfg, seed, boosted)
+            last = len(daily) - 1
+            fitted, booster = _fit_horizon(daily, h, last, meta, cfg, seed, boosted, seasonal)
             if booster is not None:
                 spec["features"] = fitted["features"]
                 spec.setdefault("files", {})[boosted] = f"h{h}_{boosted}.json"

@@ -147,22 +147,18 @@ def seasonal_part(y: np.ndarray, upto: int, stat: dict[str, Any], length: int) -
     return out
 
 
-def _adjusted(daily: pd.DataFrame, upto: int, meta: dict[str, Any], length: int):
-    """(the daily frame less its seasonal part fitted up to ``upto``, that part over ``length``)."""
-    y = daily["fuel_l"].to_numpy(dtype=float)
-    seasonal = seasonal_part(y, upto, meta["stat"], length)
-    return daily.assign(fuel_l=y - seasonal[: len(y)]), seasonal
-
-
-def boosted_design(daily: pd.DataFrame, origins: np.ndarray, h: int, kind: str, meta, upto: int):
+def boosted_design(daily, origins: np.ndarray, h: int, kind: str, meta, upto: int, seasonal=None):
     """(features, level, seasonal part of each target day) of a boosted candidate: for
-    ``xgboost_sa`` on the series deseasonalised by an MSTL fit on the days up to ``upto``."""
+    ``xgboost_sa`` on the series less its seasonal part fitted on the days up to ``upto``
+    (``seasonal``, from ``seasonal_part``, when the caller has it already)."""
     if kind == "xgboost":
         x, level = design(daily, origins, h, meta)
         return x, level, np.zeros(len(origins))
-    length = max(len(daily), int(origins.max()) + h + 1)
-    adjusted, seasonal = _adjusted(daily, upto, meta, length)
-    x, level = design(adjusted, origins, h, meta)
+    y = daily["fuel_l"].to_numpy(dtype=float)
+    length = max(len(y), int(origins.max()) + h + 1)
+    if seasonal is None or len(seasonal) < length:
+        seasonal = seasonal_part(y, upto, meta["stat"], length)
+    x, level = design(daily.assign(fuel_l=y - seasonal[: len(y)]), origins, h, meta)
     return x, level, seasonal[origins + h]
 
 
@@ -217,22 +213,24 @@ def combine(preds: list[np.ndarray]) -> np.ndarray:
     return np.where(ok.any(axis=0), total / np.maximum(ok.sum(axis=0), 1), np.nan)
 
 
-def _member_forecast(daily, origins, h, kind, spec, boosters, meta) -> np.ndarray:
+def _member_forecast(daily, origins, h, kind, spec, boosters, meta, seasonal) -> np.ndarray:
     """One model's forecasts of ``origin + h`` (NaN where it has none). A boosted model's
     seasonal part is fitted on the days up to the earliest origin."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     if kind in BOOSTED and boosters.get(kind) is not None:
-        x, level, seasonal = boosted_design(daily, origins, h, kind, meta, int(origins.min()))
-        return boosters[kind].predict(numpy_matrix(x, spec["features"])) * level + seasonal
+        upto = int(origins.min())
+        x, level, part = boosted_design(daily, origins, h, kind, meta, upto, seasonal)
+        return boosters[kind].predict(numpy_matrix(x, spec["features"])) * level + part
     if kind in STAT_MODELS:
         return np.array([stat_path(y[: o + 1], kind, meta["stat"], h)[-1] for o in origins])
     return np.full(len(origins), np.nan)
 
 
-def predict_horizon(daily, origins, h, spec, boosters, meta) -> np.ndarray:
+def predict_horizon(daily, origins, h, spec, boosters, meta, seasonal=None) -> np.ndarray:
     """Point forecasts of ``origin + h`` for each origin: a boosted model (``boosters`` by
     candidate), a statistical model fitted on the history up to the origin, the mean of the
-    ``ensemble`` members, or seasonal naive (also wherever the others have no forecast)."""
+    ``ensemble`` members, or seasonal naive (also wherever the others have no forecast).
+    ``seasonal``: ``xgboost_sa``'s seasonal part fitted up to the earliest origin, if known."""
     y = daily["fuel_l"].to_numpy(dtype=float)
     boosters = boosters or {}
     base = snaive_values(y, origins, h)
@@ -240,12 +238,14 @@ def predict_horizon(daily, origins, h, spec, boosters, meta) -> np.ndarray:
     base = np.where(np.isfinite(base), base, level)
     if spec["kind"] == ENSEMBLE:
         members = [
-            base if m == "snaive" else _member_forecast(daily, origins, h, m, spec, boosters, meta)
+            base
+            if m == "snaive"
+            else _member_forecast(daily, origins, h, m, spec, boosters, meta, seasonal)
             for m in meta["ensemble"]
         ]
         pred = combine(members)
     else:
-        pred = _member_forecast(daily, origins, h, spec["kind"], spec, boosters, meta)
+        pred = _member_forecast(daily, origins, h, spec["kind"], spec, boosters, meta, seasonal)
     return np.clip(np.where(np.isfinite(pred), pred, base), 0.0, None)
 
 
