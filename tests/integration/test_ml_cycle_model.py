@@ -22,12 +22,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def fast_ml(monkeypatch):
+def fast_ml(settings_env) -> None:
     """Fewer boosting rounds: these tests check behaviour, bench/model_quality.py checks quality."""
-    monkeypatch.setenv("FUELOPT__ML__CYCLE__NUM_BOOST_ROUND", "80")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    settings_env(FUELOPT__ML__CYCLE__NUM_BOOST_ROUND="80")
 
 
 @pytest.fixture(scope="module")

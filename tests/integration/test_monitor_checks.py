@@ -260,13 +260,9 @@ def _drift_run(conn, run_id: str, at: dt.datetime, drifted: bool) -> None:
 
 
 @pytest.fixture
-def drift_reasons_only(monkeypatch):
+def drift_reasons_only(settings_env) -> None:
     """Retrain on drift alone: no request merely because the test's store has no champion."""
-    monkeypatch.setenv("FUELOPT__MONITOR__RETRAIN__WHEN_NO_CHAMPION", "false")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    settings_env(FUELOPT__MONITOR__RETRAIN__WHEN_NO_CHAMPION="false")
 
 
 def test_circuit_breaker_blocks_a_second_automatic_retrain(warehouse_uri, drift_reasons_only):

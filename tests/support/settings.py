@@ -2,34 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 
 @pytest.fixture
-def fast_retries(monkeypatch) -> Iterator[None]:
-    """Source retries with tiny waits (3 attempts), so failure tests stay fast."""
+def settings_env(monkeypatch) -> Iterator[Callable[..., None]]:
+    """``settings_env(NAME=value, ...)``: environment overrides (``FUELOPT__...``) that the next
+    ``get_settings()`` reads; both undone after the test."""
     from fuelopt.config import get_settings
 
-    monkeypatch.setenv("FUELOPT__SOURCES__POSTGREST__RETRY__ATTEMPTS", "3")
-    monkeypatch.setenv("FUELOPT__SOURCES__POSTGREST__RETRY__INITIAL_SECONDS", "0.01")
-    monkeypatch.setenv("FUELOPT__SOURCES__POSTGREST__RETRY__MAX_SECONDS", "0.05")
-    get_settings.cache_clear()
-    yield
+    def override(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield override
     monkeypatch.undo()
     get_settings.cache_clear()
 
 
-@pytest.fixture(params=["csv", "json"])
-def postgrest_format(request, monkeypatch) -> Iterator[str]:
-    """``sources.postgrest.format`` set to each format in turn (the test runs once per format)."""
-    from fuelopt.config import get_settings
+@pytest.fixture
+def fast_retries(settings_env) -> None:
+    """Source retries with tiny waits (3 attempts), so failure tests stay fast."""
+    settings_env(
+        FUELOPT__SOURCES__POSTGREST__RETRY__ATTEMPTS="3",
+        FUELOPT__SOURCES__POSTGREST__RETRY__INITIAL_SECONDS="0.01",
+        FUELOPT__SOURCES__POSTGREST__RETRY__MAX_SECONDS="0.05",
+    )
 
-    monkeypatch.setenv("FUELOPT__SOURCES__POSTGREST__FORMAT", request.param)
-    get_settings.cache_clear()
-    yield request.param
-    get_settings.cache_clear()
+
+@pytest.fixture(params=["csv", "json"])
+def postgrest_format(request, settings_env) -> str:
+    """``sources.postgrest.format`` set to each format in turn (the test runs once per format)."""
+    settings_env(FUELOPT__SOURCES__POSTGREST__FORMAT=request.param)
+    return request.param
 
 
 @pytest.fixture
